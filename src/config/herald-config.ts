@@ -1,0 +1,24 @@
+/** A part of Herald that a process can run; `HERALD_ROLES` picks any combination. */
+export type HeraldRole = 'api' | 'worker' | 'sequencer';
+
+/**
+ * The standalone service's validated configuration, built once at start by `loadConfig`.
+ * Durations are in milliseconds.
+ */
+export interface HeraldConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  adminToken: string;
+  /** true when HERALD_ADMIN_TOKEN was unset and a token was generated for this run */
+  adminTokenGenerated: boolean;
+  roles: ReadonlySet<HeraldRole>;
+  retrySchedule: number[]; // ms
+  fastRetries: number;
+  deliveryTimeout: number; // ms
+  disableAfter: number; // ms
+  retention: number; // ms
+  longPollMaxWait: number; // ms
+  allowedDestinations: string[]; // CIDR strings, each validated and normalised
+  sweepInterval: number; // ms
+}
