@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { TOPIC_MAX_LENGTH, TOPIC_REGEX } from '../../common/topic';
+
+/** Body of `POST /v1/events`. */
+export class PublishEventDto {
+  @ApiProperty({
+    example: 'order.shipped',
+    maxLength: TOPIC_MAX_LENGTH,
+    pattern: TOPIC_REGEX.source,
+  })
+  @IsString()
+  @MaxLength(TOPIC_MAX_LENGTH)
+  @Matches(TOPIC_REGEX, {
+    message: 'topic must be dot-separated words of lowercase letters, digits, _ and -',
+  })
+  topic!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { orderId: 'o_123', carrier: 'DHL' },
+    description: 'Any JSON object, at most 256 KiB serialized',
+  })
+  @IsObject()
+  payload!: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Required with the admin token; with a tenant key it may only name its own tenant',
+  })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}

@@ -1,0 +1,56 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { TOPIC_PATTERN_REGEX } from '../../common/topic';
+
+/** Query of `GET /v1/events`. */
+export class ReadEventsQuery {
+  @ApiPropertyOptional({
+    type: String,
+    example: 'order.*,invoice.paid',
+    description:
+      'Comma-separated topics; `order.*` matches every topic under `order.`; `*` or none: all',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.split(',').map((topic) => topic.trim()) : value,
+  )
+  @ArrayMaxSize(50)
+  @Matches(TOPIC_PATTERN_REGEX, {
+    each: true,
+    message: 'topics must be comma-separated topics, prefixes ending in .* or *',
+  })
+  topics?: string[];
+
+  @ApiPropertyOptional({
+    example: '1042',
+    description: 'Cursor to read after; `0` = from the oldest retained event; omitted = from now',
+  })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'after must be a cursor returned by this API, or 0' })
+  after?: string;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    default: 30,
+    description: 'Seconds to hold the request when nothing is there yet; capped by the server',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  wait?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Which tenant to read; admin token only' })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}

@@ -1,0 +1,14 @@
+/**
+ * Herald's public surface: everything a host imports comes from here.
+ * @packageDocumentation
+ */
+export { NotificationsModule } from './notifications.module';
+export type { NotificationsModuleExtras } from './notifications.module-definition';
+export type { NotificationsModuleOptions } from './notifications.options';
+export { NotificationPublisher } from './publisher/notification-publisher';
+export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
+export { NotificationsError, NotificationsErrorCode } from './notifications.errors';
+export { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
+export { NOTIFICATIONS_MIGRATIONS } from './database/notifications.migrations';
+export type { Clock } from './clock';
+export { DELIVERY_QUEUE } from './notifications.constants';

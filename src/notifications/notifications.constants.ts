@@ -1,0 +1,23 @@
+/** Postgres schema that holds every Herald table, so a host's own tables never collide with ours. */
+export const HERALD_SCHEMA = 'herald';
+
+/** Channel a publish NOTIFYs on commit; the active sequencer LISTENs to it. */
+export const PUBLISHED_CHANNEL = 'herald_published';
+
+/** Channel the sequencer NOTIFYs after stamping positions; long-poll waiters are woken from it. */
+export const SEQUENCED_CHANNEL = 'herald_sequenced';
+
+/** Session advisory lock key (two int4 halves) held by the one active sequencer cluster-wide. */
+export const SEQUENCER_LOCK_KEY: readonly [number, number] = [0x48524c44, 1];
+
+/** Bull queue that carries webhook delivery hints. */
+export const DELIVERY_QUEUE = 'herald-deliveries';
+
+/** Injection token of the resolved (defaults merged) module options. */
+export const RESOLVED_OPTIONS = Symbol('HERALD_RESOLVED_OPTIONS');
+
+/** Injection token of the {@link Clock}. */
+export const CLOCK = Symbol('HERALD_CLOCK');
+
+/** Route metadata key holding the {@link AccessLevel} a route admits. */
+export const ACCESS_METADATA = 'herald:access';

@@ -1,0 +1,31 @@
+/**
+ * Stable, machine-readable error codes. The HTTP layer maps each to a status in one place
+ * (`src/http/error-status.ts`); nothing inside the module knows about HTTP statuses.
+ */
+export enum NotificationsErrorCode {
+  ValidationFailed = 'validation_failed',
+  MalformedJson = 'malformed_json',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  TenantNotFound = 'tenant_not_found',
+  ApiKeyNotFound = 'api_key_not_found',
+  EventNotFound = 'event_not_found',
+  IdempotencyKeyReused = 'idempotency_key_reused',
+  PayloadTooLarge = 'payload_too_large',
+  InvalidCursor = 'invalid_cursor',
+  CursorExpired = 'cursor_expired',
+}
+
+/** The one exception type the module throws for anything a caller did wrong. */
+export class NotificationsError extends Error {
+  constructor(
+    readonly code: NotificationsErrorCode,
+    message: string,
+    /** Extra fields merged into the error response body, e.g. `oldestCursor`. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'NotificationsError';
+  }
+}

@@ -1,0 +1,25 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { EventsController } from './events/events.controller';
+import type { NotificationsModuleOptions } from './notifications.options';
+import { TenantsController } from './tenants/tenants.controller';
+
+/** Static choices that shape the module itself rather than its providers. */
+export interface NotificationsModuleExtras {
+  /** Mount Herald's REST controllers (`/v1/...`). Default true. */
+  http: boolean;
+}
+
+const CONTROLLERS = [TenantsController, EventsController];
+
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN: NOTIFICATIONS_MODULE_OPTIONS,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<NotificationsModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras<NotificationsModuleExtras>({ http: true }, (definition, extras) => ({
+    ...definition,
+    controllers: extras.http ? CONTROLLERS : [],
+  }))
+  .build();

@@ -1,0 +1,64 @@
+import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CLOCK, DELIVERY_QUEUE, RESOLVED_OPTIONS } from './notifications.constants';
+import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
+import { EventLogService } from './events/event-log.service';
+import { EventsService } from './events/events.service';
+import {
+  ConfigurableModuleClass,
+  NOTIFICATIONS_MODULE_OPTIONS,
+} from './notifications.module-definition';
+import {
+  resolveNotificationsOptions,
+  type NotificationsModuleOptions,
+  type ResolvedNotificationsOptions,
+} from './notifications.options';
+import { NotificationPublisher } from './publisher/notification-publisher';
+import { RetentionService } from './sequencer/retention.service';
+import { SequencerService } from './sequencer/sequencer.service';
+import { ApiKeyGuard } from './tenants/api-key.guard';
+import { ApiKeysService } from './tenants/api-keys.service';
+import { TenantsService } from './tenants/tenants.service';
+import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
+
+/**
+ * Herald as a Nest module: the transactional outbox ({@link NotificationPublisher}), the
+ * sequencer, and (unless `http: false`) the REST API. Needs the host's `TypeOrmModule.forRoot`
+ * (Postgres) and `BullModule.forRoot`.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature(NOTIFICATIONS_ENTITIES),
+    BullModule.registerQueue({ name: DELIVERY_QUEUE }),
+  ],
+  providers: [
+    {
+      provide: RESOLVED_OPTIONS,
+      inject: [NOTIFICATIONS_MODULE_OPTIONS],
+      useFactory: (options: NotificationsModuleOptions) => resolveNotificationsOptions(options),
+    },
+    {
+      provide: CLOCK,
+      inject: [RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedNotificationsOptions) => options.clock,
+    },
+    NotificationPublisher,
+    EventLogService,
+    EventsService,
+    SequencerService,
+    RetentionService,
+    TenantsService,
+    ApiKeysService,
+    ApiKeyGuard,
+    DeliveryQueue,
+  ],
+  exports: [
+    NotificationPublisher,
+    DeliveryQueue,
+    SequencerService,
+    RetentionService,
+    RESOLVED_OPTIONS,
+  ],
+})
+export class NotificationsModule extends ConfigurableModuleClass {}

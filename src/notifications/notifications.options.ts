@@ -1,0 +1,55 @@
+import { type Clock, systemClock } from './clock';
+
+const SECOND = 1000;
+const DAY = 24 * 60 * 60 * SECOND;
+
+/** Options of {@link NotificationsModule}. Every field is optional; durations are milliseconds. */
+export interface NotificationsModuleOptions {
+  /** Bearer token of the admin API. Without it, only tenant API keys authenticate. */
+  adminToken?: string;
+  /** Run the sequencer in this process (one is active cluster-wide, the others stand by). Default true. */
+  runSequencer?: boolean;
+  /** Run the webhook delivery processors in this process. Default true. */
+  runWorker?: boolean;
+  /** How long events stay readable by cursor. Default 7 days. */
+  retention?: number;
+  /** Largest `wait` a long poll may ask for. Default 60 s. */
+  longPollMaxWait?: number;
+  /** Largest serialized event payload. Default 256 KiB. */
+  maxPayloadBytes?: number;
+  /** Events stamped per sequencer transaction. Default 1000. */
+  sequencerBatchSize?: number;
+  /** Fallback poll of the sequencer when no NOTIFY arrives. Default 2 s. */
+  sequencerPollInterval?: number;
+  /** How often a standby sequencer tries to take the lock. Default 1 s. */
+  sequencerStandbyInterval?: number;
+  /** How often expired events are deleted. Default 60 s. */
+  retentionInterval?: number;
+  /** Time source; tests inject a controllable one. */
+  clock?: Clock;
+}
+
+/** Options with every default filled in; the only place defaults live. */
+export type ResolvedNotificationsOptions = Required<
+  Omit<NotificationsModuleOptions, 'adminToken'>
+> &
+  Pick<NotificationsModuleOptions, 'adminToken'>;
+
+/** Merges defaults into user options. */
+export function resolveNotificationsOptions(
+  options: NotificationsModuleOptions,
+): ResolvedNotificationsOptions {
+  return {
+    adminToken: options.adminToken,
+    runSequencer: options.runSequencer ?? true,
+    runWorker: options.runWorker ?? true,
+    retention: options.retention ?? 7 * DAY,
+    longPollMaxWait: options.longPollMaxWait ?? 60 * SECOND,
+    maxPayloadBytes: options.maxPayloadBytes ?? 256 * 1024,
+    sequencerBatchSize: options.sequencerBatchSize ?? 1000,
+    sequencerPollInterval: options.sequencerPollInterval ?? 2 * SECOND,
+    sequencerStandbyInterval: options.sequencerStandbyInterval ?? SECOND,
+    retentionInterval: options.retentionInterval ?? 60 * SECOND,
+    clock: options.clock ?? systemClock,
+  };
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
+import type { DataSource, EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { isTopic, TOPIC_MAX_LENGTH } from '../common/topic';
+import { PUBLISHED_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants';
+import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import type { ResolvedNotificationsOptions } from '../notifications.options';
+import type { PublishInput, PublishOptions, PublishedEvent } from './publish.types';
+
+interface InsertedRow {
+  id: string;
+  created_at: Date;
+}
+
+interface ExistingRow extends InsertedRow {
+  topic: string;
+  same_body: boolean;
+}
+
+// One round trip: the insert, and a NOTIFY that Postgres delivers only if the caller commits.
+const INSERT_EVENT = `
+  WITH inserted AS (
+    INSERT INTO herald.events (id, tenant_id, topic, payload, idempotency_key)
+    VALUES ($1, $2, $3, $4::jsonb, $5)
+    ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING id, created_at
+  )
+  SELECT id, created_at, pg_notify('${PUBLISHED_CHANNEL}', '') FROM inserted`;
+
+// jsonb equality ignores key order and white space, so the same body in another spelling matches.
+const FIND_BY_IDEMPOTENCY_KEY = `
+  SELECT id, topic, created_at, (topic = $3 AND payload = $4::jsonb) AS same_body
+  FROM herald.events WHERE tenant_id = $1 AND idempotency_key = $2`;
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * Writes events into the outbox. Inject it anywhere in the host and call {@link publish} inside
+ * the host's own transaction.
+ */
+@Injectable()
+export class NotificationPublisher {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+  ) {}
+
+  /**
+   * Publishes one event. With `options.manager` the event commits or rolls back with the caller's
+   * transaction (READ COMMITTED, Postgres's default, is assumed for idempotency under concurrency).
+   *
+   * @throws NotificationsError `validation_failed`, `payload_too_large`, `tenant_not_found`, or
+   *   `idempotency_key_reused` when the key was first used with another topic or payload.
+   */
+  async publish(input: PublishInput, options: PublishOptions = {}): Promise<PublishedEvent> {
+    const payload = this.validate(input, options.idempotencyKey);
+    const manager = options.manager ?? this.dataSource.manager;
+    const key = options.idempotencyKey ?? null;
+    const params = [uuidv7(), input.tenantId, input.topic, payload, key];
+    const inserted = await this.insert(manager, params);
+    if (inserted) {
+      return {
+        id: inserted.id,
+        tenantId: input.tenantId,
+        topic: input.topic,
+        createdAt: inserted.created_at,
+        replayed: false,
+      };
+    }
+    // The key was taken: by a committed event (visible now), or by one whose transaction was
+    // still open, in which case the insert above waited for it to commit.
+    const [existing] = await manager.query<ExistingRow[]>(FIND_BY_IDEMPOTENCY_KEY, [
+      input.tenantId,
+      key,
+      input.topic,
+      payload,
+    ]);
+    if (!existing) throw new Error('idempotency conflict without a visible event');
+    if (!existing.same_body) {
+      throw new NotificationsError(
+        NotificationsErrorCode.IdempotencyKeyReused,
+        `Idempotency-Key ${key} was already used with a different topic or payload`,
+      );
+    }
+    return {
+      id: existing.id,
+      tenantId: input.tenantId,
+      topic: existing.topic,
+      createdAt: existing.created_at,
+      replayed: true,
+    };
+  }
+
+  private async insert(
+    manager: EntityManager,
+    params: unknown[],
+  ): Promise<InsertedRow | undefined> {
+    try {
+      const rows = await manager.query<InsertedRow[]>(INSERT_EVENT, params);
+      return rows[0];
+    } catch (error) {
+      if (isDriverError(error, FOREIGN_KEY_VIOLATION)) {
+        throw new NotificationsError(
+          NotificationsErrorCode.TenantNotFound,
+          `Tenant ${String(params[1])} not found`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Checks the input and returns the serialized payload. */
+  private validate(input: PublishInput, idempotencyKey: string | undefined): string {
+    const problems: string[] = [];
+    if (!isUUID(input.tenantId)) problems.push('tenantId must be a UUID');
+    if (typeof input.topic !== 'string' || !isTopic(input.topic)) {
+      problems.push(
+        `topic must be dot-separated words of lowercase letters, digits, _ and - (at most ${TOPIC_MAX_LENGTH} characters)`,
+      );
+    }
+    if (
+      typeof input.payload !== 'object' ||
+      input.payload === null ||
+      Array.isArray(input.payload)
+    ) {
+      problems.push('payload must be a JSON object');
+    }
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      problems.push('Idempotency-Key must be 1 to 255 printable ASCII characters');
+    }
+    if (problems.length > 0) {
+      throw new NotificationsError(NotificationsErrorCode.ValidationFailed, problems.join('; '));
+    }
+    const payload = JSON.stringify(input.payload);
+    const size = Buffer.byteLength(payload);
+    if (size > this.options.maxPayloadBytes) {
+      throw new NotificationsError(
+        NotificationsErrorCode.PayloadTooLarge,
+        `payload is ${size} bytes; the limit is ${this.options.maxPayloadBytes}`,
+      );
+    }
+    return payload;
+  }
+}
+
+function isDriverError(error: unknown, code: string): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'driverError' in error &&
+    typeof error.driverError === 'object' &&
+    error.driverError !== null &&
+    'code' in error.driverError &&
+    error.driverError.code === code
+  );
+}

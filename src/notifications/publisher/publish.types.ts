@@ -1,0 +1,32 @@
+import type { EntityManager } from 'typeorm';
+
+/** What to publish. */
+export interface PublishInput {
+  /** The tenant that owns the event. */
+  tenantId: string;
+  /** Dot-separated lowercase words, e.g. `order.shipped`. */
+  topic: string;
+  /** Any JSON object; delivered as the webhook body's `data` and the long-poll event's `payload`. */
+  payload: Record<string, unknown>;
+}
+
+/** How to publish. */
+export interface PublishOptions {
+  /**
+   * The caller's transaction. The event is written with it, so it exists exactly when that
+   * transaction commits. Without it, the event is written in a transaction of its own.
+   */
+  manager?: EntityManager;
+  /** Publishing again with the same key (per tenant) returns the first event instead of a new one. */
+  idempotencyKey?: string;
+}
+
+/** The event as written (or as first written, for a repeated idempotency key). */
+export interface PublishedEvent {
+  id: string;
+  tenantId: string;
+  topic: string;
+  createdAt: Date;
+  /** True when the idempotency key had been used before and this is the original event. */
+  replayed: boolean;
+}

@@ -1,0 +1,154 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { createPgClient } from '../common/pg-client';
+import { Signal } from '../common/signal';
+import {
+  PUBLISHED_CHANNEL,
+  RESOLVED_OPTIONS,
+  SEQUENCED_CHANNEL,
+  SEQUENCER_LOCK_KEY,
+} from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../notifications.options';
+import { RetentionService } from './retention.service';
+
+interface StampedRow {
+  id: string;
+  tenant_id: string;
+  topic: string;
+  position: string;
+}
+
+// Only rows whose transaction has committed are visible here, which is the point: a position is
+// never given to an event that could still commit after a later one (DESIGN, "Why a sequencer").
+const STAMP_BATCH = `
+  UPDATE herald.events e SET position = $1::bigint + b.rn, sequenced_at = now()
+  FROM (
+    SELECT id, row_number() OVER (ORDER BY created_at, id) AS rn
+    FROM herald.events WHERE position IS NULL
+    ORDER BY created_at, id LIMIT $2
+  ) b
+  WHERE e.id = b.id
+  RETURNING e.id, e.tenant_id, e.topic, e.position`;
+
+/**
+ * Stamps increasing positions on committed events, one batch per transaction, and NOTIFYs the
+ * new head. One process is active cluster-wide: the one holding a session advisory lock on its
+ * dedicated connection; the others retry the lock and take over when that session ends.
+ */
+@Injectable()
+export class SequencerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('HeraldSequencer');
+  private readonly signal = new Signal();
+  private stopping = false;
+  private loop?: Promise<void>;
+  private leading = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(RetentionService) private readonly retention: RetentionService,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+  ) {}
+
+  /** Whether this process is the active sequencer right now. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.runSequencer) this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.signal.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const client = createPgClient(this.dataSource, 'herald-sequencer');
+      const lost = new Promise<never>((_, reject) => {
+        client.on('error', reject);
+        client.on('end', () => reject(new Error('sequencer connection ended')));
+      });
+      lost.catch(() => undefined);
+      try {
+        await Promise.race([client.connect(), lost]);
+        if (await this.acquire(client, lost)) await this.lead(client, lost);
+      } catch (error) {
+        if (!this.stopping) this.logger.warn(`Sequencer connection lost: ${String(error)}`);
+      } finally {
+        if (this.leading) this.logger.log('Stepped down as the active sequencer');
+        this.leading = false;
+        this.retention.stop();
+        client.removeAllListeners('notification');
+        await client.end().catch(() => undefined);
+      }
+      if (!this.stopping) await this.signal.wait(this.options.sequencerStandbyInterval);
+    }
+  }
+
+  /** Tries the lock until it is ours (true) or the process stops (false). */
+  private async acquire(client: Client, lost: Promise<never>): Promise<boolean> {
+    while (!this.stopping) {
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1, $2) AS locked',
+        [...SEQUENCER_LOCK_KEY],
+      );
+      if (rows[0]?.locked) return true;
+      await Promise.race([this.signal.wait(this.options.sequencerStandbyInterval), lost]);
+    }
+    return false;
+  }
+
+  private async lead(client: Client, lost: Promise<never>): Promise<void> {
+    this.leading = true;
+    this.logger.log('Active sequencer');
+    client.on('notification', () => this.signal.notify());
+    await client.query(`LISTEN ${PUBLISHED_CHANNEL}`);
+    this.retention.start();
+    while (!this.stopping) {
+      while ((await this.stampBatch(client)) === this.options.sequencerBatchSize && !this.stopping);
+      await Promise.race([this.signal.wait(this.options.sequencerPollInterval), lost]);
+    }
+  }
+
+  /** Stamps one batch of committed events; returns how many. */
+  private async stampBatch(client: Client): Promise<number> {
+    await client.query('BEGIN');
+    try {
+      const { rows: state } = await client.query<{ last_position: string }>(
+        'SELECT last_position FROM herald.sequencer_state WHERE id = 1 FOR UPDATE',
+      );
+      const head = BigInt(state[0]?.last_position ?? '0');
+      const { rows } = await client.query<StampedRow>(STAMP_BATCH, [
+        head.toString(),
+        this.options.sequencerBatchSize,
+      ]);
+      if (rows.length === 0) {
+        await client.query('ROLLBACK');
+        return 0;
+      }
+      const newHead = (head + BigInt(rows.length)).toString();
+      // The notification is delivered at commit, so whoever it wakes can read the new positions.
+      await client.query(
+        `UPDATE herald.sequencer_state SET last_position = $1 WHERE id = 1
+         RETURNING pg_notify('${SEQUENCED_CHANNEL}', $2)`,
+        [newHead, JSON.stringify({ head: newHead })],
+      );
+      await client.query('COMMIT');
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { SetMetadata, UseGuards, applyDecorators, createParamDecorator } from '@nestjs/common';
+import type { ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiKeyGuard } from './api-key.guard';
+import type { AccessLevel, AuthenticatedRequest, Principal } from './principal';
+
+import { ACCESS_METADATA } from '../notifications.constants';
+
+/** Guards a route (or controller) with the admin token and/or tenant API keys, and documents it. */
+export function Access(level: AccessLevel): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(ACCESS_METADATA, level),
+    UseGuards(ApiKeyGuard),
+    ApiBearerAuth(),
+    ApiErrors(...(level === 'any' ? [401] : [401, 403])),
+  );
+}
+
+/** The authenticated caller of the current request. */
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+    if (!principal) throw new Error('CurrentPrincipal used on a route without @Access()');
+    return principal;
+  },
+);

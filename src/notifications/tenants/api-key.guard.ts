@@ -1,0 +1,52 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { ApiKeysService } from './api-keys.service';
+import { ACCESS_METADATA } from '../notifications.constants';
+import type { AccessLevel, AuthenticatedRequest, Principal } from './principal';
+
+const BEARER = /^Bearer ([\x21-\x7e]+)$/;
+
+/**
+ * Authenticates `Authorization: Bearer <token>` and checks the route's access level. Every failure
+ * to authenticate gives the same `unauthorized` error, so callers learn nothing about why.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(ApiKeysService) private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!level) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const principal = await this.authenticate(request.headers.authorization);
+    if (level !== 'any' && principal.kind !== level) {
+      throw new NotificationsError(
+        NotificationsErrorCode.Forbidden,
+        level === 'admin'
+          ? 'This route needs the admin token'
+          : 'This route needs a tenant API key',
+      );
+    }
+    request.principal = principal;
+    return true;
+  }
+
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    const token = header ? BEARER.exec(header)?.[1] : undefined;
+    const principal = token ? await this.apiKeys.authenticate(token) : undefined;
+    if (!principal) {
+      throw new NotificationsError(
+        NotificationsErrorCode.Unauthorized,
+        'Missing or invalid credentials: send Authorization: Bearer <admin token or API key>',
+      );
+    }
+    return principal;
+  }
+}
