@@ -1,0 +1,52 @@
+import { BullModule } from '@nestjs/bull';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { HeraldConfig } from './config/herald-config';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { HEALTH_CHECKS_REDIS } from './health/health.constants';
+import { HealthController } from './health/health.controller';
+import { RedisHealthIndicator } from './health/redis.health';
+import { NotificationsModule, type NotificationsModuleOptions } from './notifications';
+
+/** What the standalone service is built from; tests add their own overrides. */
+export interface AppOptions {
+  config: HeraldConfig;
+  /** Options the environment does not set (intervals, clock); tests use them. */
+  notifications?: Partial<NotificationsModuleOptions>;
+  /** Prefix of Bull's Redis keys; tests give each app its own. */
+  queuePrefix?: string;
+}
+
+/** The standalone service: a host app that imports Herald's module, like any other host. */
+@Module({})
+export class AppModule {
+  static forRoot({ config, notifications, queuePrefix = 'herald' }: AppOptions): DynamicModule {
+    const roles = config.roles;
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions(config.databaseUrl),
+          autoLoadEntities: true,
+        }),
+        BullModule.forRoot({ url: config.redisUrl, prefix: queuePrefix }),
+        NotificationsModule.forRoot({
+          adminToken: config.adminToken,
+          runSequencer: roles.has('sequencer'),
+          runWorker: roles.has('worker'),
+          retention: config.retention,
+          longPollMaxWait: config.longPollMaxWait,
+          http: roles.has('api'),
+          ...notifications,
+        }),
+        TerminusModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        RedisHealthIndicator,
+        { provide: HEALTH_CHECKS_REDIS, useValue: roles.has('worker') || roles.has('sequencer') },
+      ],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import { HEALTH_CHECKS_REDIS } from './health.constants';
+import { RedisHealthIndicator } from './redis.health';
+
+/** Readiness: Postgres always; Redis where this process's roles need it. */
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(TypeOrmHealthIndicator) private readonly postgres: TypeOrmHealthIndicator,
+    @Inject(RedisHealthIndicator) private readonly redis: RedisHealthIndicator,
+    @Inject(HEALTH_CHECKS_REDIS) private readonly checksRedis: boolean,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness of Postgres and Redis (503 when one is down)' })
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.postgres.pingCheck('postgres', { timeout: 1000 }),
+      ...(this.checksRedis ? [() => this.redis.check('redis')] : []),
+    ]);
+  }
+}

@@ -1,0 +1,22 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { DeliveryQueue } from '../notifications/webhooks/delivery/delivery-queue';
+
+/** Redis as Bull sees it: one PING through the delivery queue's connection. */
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
+  ) {}
+
+  async check(key: string): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    try {
+      await this.queue.ping();
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

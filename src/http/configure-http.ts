@@ -1,0 +1,20 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { HeraldExceptionFilter } from './herald-exception.filter';
+import { jsonBodyErrors } from './json-body-errors';
+import { setupSwagger } from './swagger';
+
+/**
+ * Body bigger than the largest payload (256 KiB by default) plus room for the envelope, so an
+ * oversized payload is refused by the publisher with a precise message rather than by the parser.
+ */
+const BODY_LIMIT = '1mb';
+
+/** Everything HTTP-wide the service sets up on its Nest app: the same in production and tests. */
+export function configureHttp(app: NestExpressApplication): void {
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(jsonBodyErrors);
+  app.useGlobalFilters(new HeraldExceptionFilter());
+  app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  setupSwagger(app);
+}

@@ -1,0 +1,45 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { ConfigError } from './config/config-error';
+import type { HeraldConfig } from './config/herald-config';
+import { loadConfig } from './config/load-config';
+import { readEnvironment } from './config/read-environment';
+import { prepareDatabase } from './database/prepare-database';
+import { configureHttp } from './http/configure-http';
+
+function readConfig(): HeraldConfig {
+  try {
+    return loadConfig(readEnvironment());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = readConfig();
+  const logger = new Logger('Herald');
+  await prepareDatabase(config.databaseUrl);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config }), {
+    bodyParser: false,
+  });
+  configureHttp(app);
+  if (config.roles.has('api')) {
+    await app.listen(config.port);
+    logger.log(`Listening on port ${config.port}; API docs at /docs`);
+  } else {
+    await app.init();
+  }
+  logger.log(`Roles: ${[...config.roles].join(', ')}`);
+  if (config.adminTokenGenerated) {
+    logger.warn(`HERALD_ADMIN_TOKEN is not set; generated for this run: ${config.adminToken}`);
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
