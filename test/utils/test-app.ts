@@ -1,0 +1,68 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { loadConfig } from '../../src/config/load-config';
+import { configureHttp } from '../../src/http/configure-http';
+import type { NotificationsModuleOptions } from '../../src/notifications';
+import { TEST_REDIS_URL } from './test-env';
+
+/** A running Herald app on a random loopback port. */
+export interface TestApp {
+  app: NestExpressApplication;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  adminToken: string;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/** How to start a test app. */
+export interface TestAppOptions {
+  databaseUrl: string;
+  /** Extra environment, as the real service would read it. */
+  env?: Record<string, string>;
+  notifications?: Partial<NotificationsModuleOptions>;
+  queuePrefix?: string;
+}
+
+/** The admin token every test app uses. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/**
+ * Starts the real service (same module, same HTTP setup as `main.ts`) against `databaseUrl`, with
+ * short sequencer intervals so a standby takes over quickly.
+ */
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const config = loadConfig({
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    HERALD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
+    ...options.env,
+  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({
+      config,
+      queuePrefix: options.queuePrefix ?? `herald-test-${randomBytes(4).toString('hex')}`,
+      notifications: {
+        sequencerPollInterval: 500,
+        sequencerStandbyInterval: 100,
+        ...options.notifications,
+      },
+    }),
+    { bodyParser: false, logger: ['error', 'warn'] },
+  );
+  configureHttp(app);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    adminToken: TEST_ADMIN_TOKEN,
+    dataSource: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
