@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { NotificationsError, NotificationsErrorCode } from '../notifications';
+import { NotificationsError, NotificationsErrorCode } from '../notifications/notifications.errors';
 import { ERROR_STATUS, STATUS_CODE } from './error-status';
 
 /** The body of every error answer. */

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { NotificationsError, NotificationsErrorCode } from '../notifications';
+import { NotificationsError, NotificationsErrorCode } from '../notifications/notifications.errors';
 
 /**
  * Express error middleware placed right after the JSON body parser: a body that does not parse

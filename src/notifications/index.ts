@@ -8,7 +8,11 @@ export type { NotificationsModuleOptions } from './notifications.options';
 export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
 export { NotificationsError, NotificationsErrorCode } from './notifications.errors';
+export { TenantsService } from './tenants/tenants.service';
+export { ApiKeysService, type CreatedApiKey } from './tenants/api-keys.service';
 export { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 export { NOTIFICATIONS_MIGRATIONS } from './database/notifications.migrations';
 export type { Clock } from './clock';
 export { DELIVERY_QUEUE } from './notifications.constants';
+/** For a host that mounts the controllers: maps `NotificationsError` codes to HTTP answers. */
+export { HeraldExceptionFilter } from '../http/herald-exception.filter';

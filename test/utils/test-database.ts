@@ -10,11 +10,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates a fresh, migrated database; `drop()` it in `afterAll`. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * Creates a fresh database, migrated unless `empty` (for a host that runs the migrations itself);
+ * `drop()` it in `afterAll`.
+ */
+export async function createTestDatabase({ empty = false } = {}): Promise<TestDatabase> {
   const name = `herald_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const template = empty ? 'template1' : templateDatabase();
   await adminQuery(
-    `CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE ${escapeIdentifier(templateDatabase())}`,
+    `CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE ${escapeIdentifier(template)}`,
   );
   return {
     name,

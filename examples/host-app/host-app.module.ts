@@ -1,0 +1,29 @@
+import { BullModule } from '@nestjs/bull';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { NOTIFICATIONS_MIGRATIONS, NotificationsModule } from 'herald';
+import { CreateOrders1763800000000 } from './create-orders.migration';
+import { Order } from './order.entity';
+import { OrdersService } from './orders.service';
+
+@Module({})
+export class HostAppModule {
+  static forRoot(databaseUrl: string, redisUrl: string): DynamicModule {
+    return {
+      module: HostAppModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: databaseUrl,
+          autoLoadEntities: true,
+          migrations: [...NOTIFICATIONS_MIGRATIONS, CreateOrders1763800000000],
+          migrationsRun: true,
+        }),
+        TypeOrmModule.forFeature([Order]),
+        BullModule.forRoot({ url: redisUrl }),
+        NotificationsModule.forRoot({}),
+      ],
+      providers: [OrdersService],
+    };
+  }
+}
