@@ -6,6 +6,7 @@ import type { HeraldConfig } from './config/herald-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HEALTH_CHECKS_REDIS } from './health/health.constants';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { NotificationsModule, type NotificationsModuleOptions } from './notifications';
 
@@ -42,7 +43,7 @@ export class AppModule {
         }),
         TerminusModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         RedisHealthIndicator,
         { provide: HEALTH_CHECKS_REDIS, useValue: roles.has('worker') || roles.has('sequencer') },

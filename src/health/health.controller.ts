@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -6,11 +6,13 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
+import { HealthCheckFilter } from './health-check.filter';
 import { HEALTH_CHECKS_REDIS } from './health.constants';
 import { RedisHealthIndicator } from './redis.health';
 
 /** Readiness: Postgres always; Redis where this process's roles need it. */
 @ApiTags('operations')
+@UseFilters(HealthCheckFilter)
 @Controller('health')
 export class HealthController {
   constructor(

@@ -2,6 +2,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HeraldExceptionFilter } from './herald-exception.filter';
 import { jsonBodyErrors } from './json-body-errors';
 import { setupSwagger } from './swagger';
+import { trackHttpConnections } from '../metrics/track-http-connections';
+import { HeraldMetrics } from '../notifications/metrics/herald-metrics';
 
 /**
  * Body bigger than the largest payload (256 KiB by default) plus room for the envelope, so an
@@ -17,4 +19,5 @@ export function configureHttp(app: NestExpressApplication): void {
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   setupSwagger(app);
+  trackHttpConnections(app.getHttpServer(), app.get(HeraldMetrics).registry);
 }

@@ -11,7 +11,12 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
         '`{ statusCode, error, message, code }`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin token or tenant API key' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+      description: 'Admin token or tenant API key',
+    })
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -4,6 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CLOCK, DELIVERY_QUEUE, RESOLVED_OPTIONS } from './notifications.constants';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 import { EventLogService } from './events/event-log.service';
+import { EventStreamService } from './events/event-stream.service';
+import { LongPollService } from './events/long-poll.service';
+import { SequencedListener } from './events/sequenced-listener';
+import { WaiterRegistry } from './events/waiter-registry';
+import { HeraldMetrics } from './metrics/herald-metrics';
 import { EventsService } from './events/events.service';
 import {
   ConfigurableModuleClass,
@@ -45,6 +50,11 @@ import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
     },
     NotificationPublisher,
     EventLogService,
+    LongPollService,
+    EventStreamService,
+    WaiterRegistry,
+    SequencedListener,
+    HeraldMetrics,
     EventsService,
     SequencerService,
     RetentionService,
@@ -58,6 +68,8 @@ import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
     DeliveryQueue,
     SequencerService,
     RetentionService,
+    HeraldMetrics,
+    WaiterRegistry,
     RESOLVED_OPTIONS,
   ],
 })

@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
 
 const SECOND = 1000;
@@ -25,6 +26,12 @@ export interface NotificationsModuleOptions {
   sequencerStandbyInterval?: number;
   /** How often expired events are deleted. Default 60 s. */
   retentionInterval?: number;
+  /** How often the long-poll listener checks the head for notifications it missed. Default 5 s. */
+  longPollRecheckInterval?: number;
+  /** How often a quiet event stream sends a heartbeat comment. Default 15 s. */
+  streamHeartbeatInterval?: number;
+  /** Registry for Herald's Prometheus metrics. Default: a registry of the module's own. */
+  metricsRegistry?: Registry;
   /** Time source; tests inject a controllable one. */
   clock?: Clock;
 }
@@ -50,6 +57,9 @@ export function resolveNotificationsOptions(
     sequencerPollInterval: options.sequencerPollInterval ?? 2 * SECOND,
     sequencerStandbyInterval: options.sequencerStandbyInterval ?? SECOND,
     retentionInterval: options.retentionInterval ?? 60 * SECOND,
+    longPollRecheckInterval: options.longPollRecheckInterval ?? 5 * SECOND,
+    streamHeartbeatInterval: options.streamHeartbeatInterval ?? 15 * SECOND,
+    metricsRegistry: options.metricsRegistry ?? new Registry(),
     clock: options.clock ?? systemClock,
   };
 }

@@ -35,7 +35,9 @@ export function validateOpenApi(
         return;
       }
       try {
-        resolvePromise(JSON.parse(stdout) as { valid: boolean; errors?: unknown; version?: string });
+        resolvePromise(
+          JSON.parse(stdout) as { valid: boolean; errors?: unknown; version?: string },
+        );
       } catch (error) {
         reject(error instanceof Error ? error : new Error(String(error)));
       }

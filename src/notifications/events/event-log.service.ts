@@ -19,6 +19,8 @@ export interface EventPage {
   events: LoggedEvent[];
   /** Pass it as `after` next time; equals the cursor asked for when `events` is empty. */
   nextCursor: string;
+  /** The log's head when read: every position up to it was visible to this read. */
+  head: bigint;
 }
 
 interface PageRow {
@@ -79,7 +81,7 @@ export class EventLogService {
     if (!state) throw new Error('herald.sequencer_state is empty; were the migrations run?');
     const head = BigInt(state.last_position);
     const prunedThrough = BigInt(state.pruned_through);
-    if (after === undefined) return { events: [], nextCursor: formatCursor(head) };
+    if (after === undefined) return { events: [], nextCursor: formatCursor(head), head };
     if (after !== 0n && after < prunedThrough) {
       throw new NotificationsError(
         NotificationsErrorCode.CursorExpired,
@@ -98,6 +100,6 @@ export class EventLogService {
         ? [{ id, topic, payload, cursor: position, createdAt: created_at }]
         : [],
     );
-    return { events, nextCursor: events.at(-1)?.cursor ?? formatCursor(after) };
+    return { events, nextCursor: events.at(-1)?.cursor ?? formatCursor(after), head };
   }
 }

@@ -17,7 +17,10 @@ import { PublishEventDto } from './dto/publish-event.dto';
 import { PublishedEventDto, toPublishedEventDto } from './dto/published-event.dto';
 import { ReadEventsQuery } from './dto/read-events.query';
 import { StoredEventDto, toStoredEventDto } from './dto/stored-event.dto';
+import { EventStreamService } from './event-stream.service';
 import { EventsService } from './events.service';
+import { StreamEventsQuery } from './dto/stream-events.query';
+import { ClientGone } from '../common/client-gone.decorator';
 
 /** Publishing events and reading them by cursor. */
 @ApiTags('events')
@@ -25,7 +28,10 @@ import { EventsService } from './events.service';
 @UsePipes(createValidationPipe())
 @Controller('v1/events')
 export class EventsController {
-  constructor(@Inject(EventsService) private readonly events: EventsService) {}
+  constructor(
+    @Inject(EventsService) private readonly events: EventsService,
+    @Inject(EventStreamService) private readonly streams: EventStreamService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Publish an event' })
@@ -51,14 +57,44 @@ export class EventsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Read events after a cursor' })
+  @ApiOperation({
+    summary: 'Long poll: events after a cursor',
+    description:
+      'Answers at once when events after `after` exist; otherwise holds the request up to `wait` ' +
+      'seconds and answers as soon as one arrives. On timeout: empty `events`, the same cursor.',
+  })
   @ApiOkResponse({ type: EventPageDto })
   @ApiErrors(400, 404, 410)
   async read(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ReadEventsQuery,
+    @ClientGone() signal: AbortSignal,
   ): Promise<EventPageDto> {
-    return toEventPageDto(await this.events.read(principal, query));
+    return toEventPageDto(await this.events.read(principal, query, signal));
+  }
+
+  @Get('stream')
+  @ApiOperation({
+    summary: 'Stream events as Server-Sent Events',
+    description:
+      'Each event is one `data:` line holding the same JSON as a long-poll event, with `id:` set ' +
+      'to its cursor; reconnect with `Last-Event-ID` (or `after`) to resume. Quiet streams get a ' +
+      '`: heartbeat` comment.',
+  })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this cursor' })
+  @ApiOkResponse({
+    description: 'An endless event stream',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(400, 404, 410)
+  stream(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: StreamEventsQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() response: Response,
+    @ClientGone() signal: AbortSignal,
+  ): Promise<void> {
+    return this.streams.stream(principal, query, lastEventId, response, signal);
   }
 
   @Get(':id')

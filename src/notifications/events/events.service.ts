@@ -3,7 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { parseCursor } from '../common/cursor';
 import { TopicFilter } from '../common/topic-filter';
+import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { NotificationPublisher } from '../publisher/notification-publisher';
 import type { PublishedEvent } from '../publisher/publish.types';
 import type { Principal } from '../tenants/principal';
@@ -11,16 +13,19 @@ import { resolveTenant } from '../tenants/resolve-tenant';
 import type { PublishEventDto } from './dto/publish-event.dto';
 import type { ReadEventsQuery } from './dto/read-events.query';
 import { EventEntity } from './event.entity';
-import { EventLogService, type EventPage } from './event-log.service';
+import type { EventPage } from './event-log.service';
+import { LongPollService } from './long-poll.service';
 
 const DEFAULT_LIMIT = 100;
+const DEFAULT_WAIT_SECONDS = 30;
 
 /** The HTTP face of the event log: publishing and reading on behalf of a principal. */
 @Injectable()
 export class EventsService {
   constructor(
     @Inject(NotificationPublisher) private readonly publisher: NotificationPublisher,
-    @Inject(EventLogService) private readonly log: EventLogService,
+    @Inject(LongPollService) private readonly longPoll: LongPollService,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
   ) {}
 
@@ -37,16 +42,20 @@ export class EventsService {
     );
   }
 
-  /** Reads the caller's events after a cursor. */
-  read(principal: Principal, query: ReadEventsQuery): Promise<EventPage> {
+  /**
+   * Reads the caller's events after a cursor, holding the request up to `wait` seconds (default
+   * 30, capped by `longPollMaxWait`) when there are none yet.
+   */
+  read(principal: Principal, query: ReadEventsQuery, signal?: AbortSignal): Promise<EventPage> {
     const tenantId = resolveTenant(principal, query.tenantId);
-    const after = query.after === undefined ? undefined : parseCursor(query.after);
-    return this.log.read(
+    return this.longPoll.poll({
       tenantId,
-      after,
-      new TopicFilter(query.topics ?? []),
-      query.limit ?? DEFAULT_LIMIT,
-    );
+      after: query.after === undefined ? undefined : parseCursor(query.after),
+      filter: new TopicFilter(query.topics ?? []),
+      limit: query.limit ?? DEFAULT_LIMIT,
+      waitMs: Math.min((query.wait ?? DEFAULT_WAIT_SECONDS) * 1000, this.options.longPollMaxWait),
+      signal,
+    });
   }
 
   /** One event the caller may see; another tenant's event is `event_not_found`. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -19,15 +19,23 @@ interface ExistingRow extends InsertedRow {
   same_body: boolean;
 }
 
-// One round trip: the insert, and a NOTIFY that Postgres delivers only if the caller commits.
 const INSERT_EVENT = `
-  WITH inserted AS (
-    INSERT INTO herald.events (id, tenant_id, topic, payload, idempotency_key)
-    VALUES ($1, $2, $3, $4::jsonb, $5)
-    ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id, created_at
-  )
+  INSERT INTO herald.events (id, tenant_id, topic, payload, idempotency_key)
+  VALUES ($1, $2, $3, $4::jsonb, $5)
+  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING id, created_at`;
+
+// In the caller's transaction: one round trip for the insert and a NOTIFY that Postgres delivers
+// only if, and when, the caller commits, however it commits.
+const INSERT_EVENT_AND_NOTIFY = `
+  WITH inserted AS (${INSERT_EVENT})
   SELECT id, created_at, pg_notify('${PUBLISHED_CHANNEL}', '') FROM inserted`;
+
+// A transaction that NOTIFYs holds a database-wide lock from its pre-commit until its commit
+// record is flushed, so notifying commits cannot share a WAL flush: one NOTIFY per publish capped
+// 8 concurrent publishers at one fsync each (bench/publish.bench.ts). Publishes that commit on
+// their own therefore share NOTIFYs sent after their commit instead.
+const NOTIFY_PUBLISHED = `SELECT pg_notify('${PUBLISHED_CHANNEL}', '')`;
 
 // jsonb equality ignores key order and white space, so the same body in another spelling matches.
 const FIND_BY_IDEMPOTENCY_KEY = `
@@ -41,11 +49,22 @@ const FOREIGN_KEY_VIOLATION = '23503';
  * the host's own transaction.
  */
 @Injectable()
-export class NotificationPublisher {
+export class NotificationPublisher implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('HeraldPublisher');
+  /** The NOTIFY loop while one runs; see {@link wakeSequencer}. */
+  private notifying?: Promise<void>;
+  /** An event committed after the last NOTIFY was sent. */
+  private wakePending = false;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
+
+  /** Lets a NOTIFY in flight finish while the connection pool is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.notifying;
+  }
 
   /**
    * Publishes one event. With `options.manager` the event commits or rolls back with the caller's
@@ -57,10 +76,17 @@ export class NotificationPublisher {
   async publish(input: PublishInput, options: PublishOptions = {}): Promise<PublishedEvent> {
     const payload = this.validate(input, options.idempotencyKey);
     const manager = options.manager ?? this.dataSource.manager;
+    // Without a query runner every query takes a pooled connection and commits on its own.
+    const autocommit = manager.queryRunner === undefined;
     const key = options.idempotencyKey ?? null;
     const params = [uuidv7(), input.tenantId, input.topic, payload, key];
-    const inserted = await this.insert(manager, params);
+    const inserted = await this.insert(
+      manager,
+      autocommit ? INSERT_EVENT : INSERT_EVENT_AND_NOTIFY,
+      params,
+    );
     if (inserted) {
+      if (autocommit) this.wakeSequencer();
       return {
         id: inserted.id,
         tenantId: input.tenantId,
@@ -93,12 +119,38 @@ export class NotificationPublisher {
     };
   }
 
+  /**
+   * NOTIFYs the sequencer after an event committed on its own. At most one NOTIFY is in flight;
+   * events that commit meanwhile share the next one, so every event is followed by a NOTIFY sent
+   * after its commit. If Postgres refuses, the sequencer's fallback poll still finds the event,
+   * only later, so the failure is logged rather than failing a publish that has committed.
+   */
+  private wakeSequencer(): void {
+    this.wakePending = true;
+    this.notifying ??= this.sendNotifications();
+  }
+
+  private async sendNotifications(): Promise<void> {
+    try {
+      while (this.wakePending) {
+        this.wakePending = false;
+        await this.dataSource.query(NOTIFY_PUBLISHED);
+      }
+    } catch (error) {
+      this.logger.warn(`Could not wake the sequencer; its poll will: ${String(error)}`);
+    } finally {
+      // In the same tick as the last check of wakePending, so no wake-up falls in between.
+      this.notifying = undefined;
+    }
+  }
+
   private async insert(
     manager: EntityManager,
+    sql: string,
     params: unknown[],
   ): Promise<InsertedRow | undefined> {
     try {
-      const rows = await manager.query<InsertedRow[]>(INSERT_EVENT, params);
+      const rows = await manager.query<InsertedRow[]>(sql, params);
       return rows[0];
     } catch (error) {
       if (isDriverError(error, FOREIGN_KEY_VIOLATION)) {

@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from 
 import { ApiErrors } from '../common/api-errors.decorator';
 import { createValidationPipe } from '../common/validation.pipe';
 import { UuidParam } from '../common/uuid-param.decorator';
+import { EmptyBodyPipe } from '../common/empty-body.pipe';
 import { Access } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { CreateTenantDto } from './dto/create-tenant.dto';
@@ -33,7 +34,10 @@ export class TenantsController {
   @ApiOperation({ summary: 'Create an API key for a tenant; the secret is shown only now' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrors(400, 404)
-  async createApiKey(@UuidParam('id') tenantId: string): Promise<CreatedApiKeyDto> {
+  async createApiKey(
+    @UuidParam('id') tenantId: string,
+    @Body(EmptyBodyPipe) _body: unknown,
+  ): Promise<CreatedApiKeyDto> {
     return toCreatedApiKeyDto(await this.apiKeys.create(tenantId));
   }
 
@@ -42,7 +46,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiNoContentResponse({ description: 'Revoked (also when it already was)' })
   @ApiErrors(400, 404)
-  revokeApiKey(@UuidParam('id') id: string): Promise<void> {
+  revokeApiKey(@UuidParam('id') id: string, @Body(EmptyBodyPipe) _body: unknown): Promise<void> {
     return this.apiKeys.revoke(id);
   }
 }

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { once } from 'node:events';
+import { parseCursor } from '../common/cursor';
+import { TopicFilter } from '../common/topic-filter';
+import { RESOLVED_OPTIONS } from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../notifications.options';
+import type { Principal } from '../tenants/principal';
+import { resolveTenant } from '../tenants/resolve-tenant';
+import { toEventDto } from './dto/event.dto';
+import type { StreamEventsQuery } from './dto/stream-events.query';
+import type { EventPage } from './event-log.service';
+import { LongPollService } from './long-poll.service';
+
+const PAGE = 100;
+
+/**
+ * Server-Sent Events over the same cursors as the long poll: each event's `id:` is its cursor, so
+ * a reconnecting EventSource resumes with `Last-Event-ID`. Quiet streams get a heartbeat comment.
+ */
+@Injectable()
+export class EventStreamService {
+  constructor(
+    @Inject(LongPollService) private readonly longPoll: LongPollService,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+  ) {}
+
+  /** Streams until the client leaves or the process shuts down. */
+  async stream(
+    principal: Principal,
+    query: StreamEventsQuery,
+    lastEventId: string | undefined,
+    response: Response,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const tenantId = resolveTenant(principal, query.tenantId);
+    const filter = new TopicFilter(query.topics ?? []);
+    const start = lastEventId ?? query.after;
+    const field = lastEventId === undefined ? 'after' : 'Last-Event-ID';
+    const poll = (after: bigint | undefined, waitMs: number) =>
+      this.longPoll.poll({ tenantId, after, filter, limit: PAGE, waitMs, signal });
+    // The first read happens before any header is sent, so a bad or expired cursor is a plain 400/410.
+    let page = await poll(start === undefined ? undefined : parseCursor(start, field), 0);
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write(': connected\n\n');
+    try {
+      for (;;) {
+        await this.write(response, page);
+        if (signal.aborted || this.longPoll.isShuttingDown) break;
+        page = await poll(BigInt(page.nextCursor), this.options.streamHeartbeatInterval);
+        if (page.events.length === 0 && !signal.aborted)
+          await this.send(response, ': heartbeat\n\n');
+      }
+    } finally {
+      response.end();
+    }
+  }
+
+  private async write(response: Response, page: EventPage): Promise<void> {
+    for (const event of page.events) {
+      await this.send(
+        response,
+        `id: ${event.cursor}\ndata: ${JSON.stringify(toEventDto(event))}\n\n`,
+      );
+    }
+  }
+
+  /** Writes, waiting for the socket to drain when the client reads slower than we write. */
+  private async send(response: Response, chunk: string): Promise<void> {
+    if (!response.write(chunk) && !response.destroyed) {
+      await Promise.race([once(response, 'drain'), once(response, 'close')]);
+    }
+  }
+}

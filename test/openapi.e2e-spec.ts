@@ -1,0 +1,230 @@
+import type {
+  OpenAPIObject,
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  RequestBodyObject,
+  ResponseObject,
+  SchemaObject,
+} from '@nestjs/swagger';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { startTestApp, type TestApp } from './utils/test-app';
+import { validateOpenApi } from './utils/validate-openapi';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Every route the service mounts today, as OpenAPI writes it. */
+const MOUNTED_ROUTES: [Method, string][] = [
+  ['post', '/v1/tenants'],
+  ['post', '/v1/tenants/{id}/api-keys'],
+  ['delete', '/v1/api-keys/{id}'],
+  ['post', '/v1/events'],
+  ['get', '/v1/events'],
+  ['get', '/v1/events/{id}'],
+  ['get', '/health'],
+];
+
+const ERROR_SCHEMA_REF = '#/components/schemas/ErrorResponseDto';
+const METHODS: readonly Method[] = ['get', 'post', 'put', 'patch', 'delete'];
+
+interface Operation {
+  method: Method;
+  path: string;
+  operation: OperationObject;
+}
+
+function operationsOf(doc: OpenAPIObject): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => {
+      const operation = item[method];
+      return operation ? [{ method, path, operation }] : [];
+    }),
+  );
+}
+
+function isReference(value: object): value is ReferenceObject {
+  return '$ref' in value;
+}
+
+/** The component a `$ref` points at (only local `#/components/schemas/...` refs are used here). */
+function resolveSchema(doc: OpenAPIObject, schema: SchemaObject | ReferenceObject): SchemaObject {
+  if (!isReference(schema)) return schema;
+  const name = schema.$ref.replace('#/components/schemas/', '');
+  const target = doc.components?.schemas?.[name];
+  if (!target || isReference(target)) throw new Error(`${schema.$ref} does not resolve`);
+  return target;
+}
+
+/** Routes the Express app really serves (Express 5 keeps them on `app.router.stack`). */
+function expressRoutes(herald: TestApp): [string, string][] {
+  const express = herald.app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
+  return express.router.stack.flatMap(({ route }) =>
+    route && !route.path.startsWith('/docs')
+      ? Object.keys(route.methods).map((method): [string, string] => [
+          method,
+          route.path.replace(/:(\w+)/g, '{$1}'),
+        ])
+      : [],
+  );
+}
+
+describe('OpenAPI document and Swagger UI', () => {
+  let db: TestDatabase;
+  let herald: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    herald = await startTestApp({ databaseUrl: db.url });
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+    await db?.drop();
+  });
+
+  async function fetchDocument(): Promise<OpenAPIObject> {
+    const response = await request(herald.baseUrl)
+      .get('/docs-json')
+      .expect(200)
+      .expect('content-type', /application\/json/);
+    return response.body as OpenAPIObject;
+  }
+
+  it('serves a valid OpenAPI 3 document at /docs-json', async () => {
+    const doc = await fetchDocument();
+    const result = await validateOpenApi(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(result.version).toMatch(/^3\./);
+    expect(doc.openapi).toMatch(/^3\./);
+  });
+
+  it.each(MOUNTED_ROUTES)('documents %s %s, with each path parameter', async (method, path) => {
+    const doc = await fetchDocument();
+    const operation = doc.paths[path]?.[method];
+    expect(operation).toBeDefined();
+    expect(operation?.summary).toEqual(expect.any(String));
+    const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+    const documented = (operation?.parameters ?? []).filter(
+      (param): param is ParameterObject => !isReference(param) && param.in === 'path',
+    );
+    expect(documented.map((param) => [param.name, param.required])).toEqual(
+      pathParams.map((name) => [name, true]),
+    );
+  });
+
+  it('documents every route the server mounts, and nothing it does not', async () => {
+    const doc = await fetchDocument();
+    const served = expressRoutes(herald);
+    const documented = operationsOf(doc).map(({ method, path }) => [method, path]);
+    // The served list is read from the router; guard against reading nothing at all.
+    expect(served).toEqual(expect.arrayContaining(MOUNTED_ROUTES));
+    expect([...documented].sort()).toEqual([...served].sort());
+  });
+
+  it('gives every request body a JSON schema with its required fields', async () => {
+    const doc = await fetchDocument();
+    const withBody = operationsOf(doc).filter(({ operation }) => operation.requestBody);
+    expect(withBody.map(({ method, path }) => `${method} ${path}`)).toEqual(
+      expect.arrayContaining(['post /v1/tenants', 'post /v1/events']),
+    );
+    for (const { operation } of withBody) {
+      const body = operation.requestBody as RequestBodyObject | ReferenceObject;
+      expect(isReference(body)).toBe(false);
+      const schema = (body as RequestBodyObject).content['application/json']?.schema;
+      expect(schema).toBeDefined();
+      expect(resolveSchema(doc, schema!).properties).toBeDefined();
+    }
+    const bodySchema = (path: string) =>
+      resolveSchema(
+        doc,
+        (doc.paths[path]?.post?.requestBody as RequestBodyObject).content['application/json']
+          .schema!,
+      );
+    expect(bodySchema('/v1/tenants').required).toEqual(['name']);
+    expect(bodySchema('/v1/events').required).toEqual(expect.arrayContaining(['topic', 'payload']));
+    expect(Object.keys(bodySchema('/v1/events').properties ?? {}).sort()).toEqual([
+      'payload',
+      'tenantId',
+      'topic',
+    ]);
+  });
+
+  it('documents the query of GET /v1/events and the Idempotency-Key header', async () => {
+    const doc = await fetchDocument();
+    const params = (operation: OperationObject | undefined) =>
+      (operation?.parameters ?? []).filter(
+        (param): param is ParameterObject => !isReference(param),
+      );
+    const query = params(doc.paths['/v1/events']?.get).filter((param) => param.in === 'query');
+    expect(query.map((param) => param.name).sort()).toEqual(
+      ['after', 'limit', 'tenantId', 'topics', 'wait'].sort(),
+    );
+    const headers = params(doc.paths['/v1/events']?.post).filter((param) => param.in === 'header');
+    expect(headers.map((param) => param.name)).toEqual(['Idempotency-Key']);
+  });
+
+  it('answers every documented 4xx with the shared ErrorResponseDto', async () => {
+    const doc = await fetchDocument();
+    let errorResponses = 0;
+    for (const { path, operation } of operationsOf(doc)) {
+      const statuses = Object.keys(operation.responses).filter((status) => /^4/.test(status));
+      if (path.startsWith('/v1/')) expect(statuses).toEqual(expect.arrayContaining(['400', '401']));
+      for (const status of statuses) {
+        const response = operation.responses[status] as ResponseObject;
+        expect({ path, status, schema: response.content?.['application/json']?.schema }).toEqual({
+          path,
+          status,
+          schema: { $ref: ERROR_SCHEMA_REF },
+        });
+        errorResponses += 1;
+      }
+    }
+    expect(errorResponses).toBeGreaterThan(0);
+    const errorSchema = resolveSchema(doc, { $ref: ERROR_SCHEMA_REF });
+    expect(errorSchema.required).toEqual(
+      expect.arrayContaining(['statusCode', 'error', 'message', 'code']),
+    );
+
+    // The document describes what the server really sends.
+    const unauthorized = await request(herald.baseUrl).get('/v1/events').expect(401);
+    expect(Object.keys(errorSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(Object.keys(unauthorized.body as object)),
+    );
+  });
+
+  it('declares bearer auth and requires it on every /v1 route, not on /health', async () => {
+    const doc = await fetchDocument();
+    const schemes = Object.entries(doc.components?.securitySchemes ?? {}).filter(
+      ([, scheme]) => !isReference(scheme) && scheme.type === 'http' && scheme.scheme === 'bearer',
+    );
+    expect(schemes).toHaveLength(1);
+    const [schemeName] = schemes[0];
+    for (const { path, operation } of operationsOf(doc)) {
+      const names = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
+      expect({ path, secured: names.includes(schemeName) }).toEqual({
+        path,
+        secured: path.startsWith('/v1/'),
+      });
+    }
+  });
+
+  it('serves Swagger UI at /docs, with the assets the page loads', async () => {
+    const page = await request(herald.baseUrl)
+      .get('/docs')
+      .expect(200)
+      .expect('content-type', /text\/html/);
+    expect(page.text).toContain('<title>Swagger UI</title>');
+    expect(page.text).toContain('id="swagger-ui"');
+    const assets = [...page.text.matchAll(/(?:src|href)="(\.\/[^"]+\.(?:js|css))"/g)].map(
+      (match) => new URL(match[1], `${herald.baseUrl}/docs`).pathname,
+    );
+    expect(assets).toEqual(expect.arrayContaining(['/docs/swagger-ui-init.js']));
+    for (const asset of assets) await request(herald.baseUrl).get(asset).expect(200);
+    const init = await request(herald.baseUrl).get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toContain('/v1/events');
+  });
+});
