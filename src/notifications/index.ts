@@ -16,3 +16,9 @@ export type { Clock } from './clock';
 export { DELIVERY_QUEUE } from './notifications.constants';
 /** For a host that mounts the controllers: maps `NotificationsError` codes to HTTP answers. */
 export { HeraldExceptionFilter } from '../http/herald-exception.filter';
+export {
+  HeraldClient,
+  HeraldClientError,
+  type HeraldClientOptions,
+  type HeraldEvent,
+} from './client/herald-client';

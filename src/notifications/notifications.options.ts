@@ -20,8 +20,12 @@ export interface NotificationsModuleOptions {
   maxPayloadBytes?: number;
   /** Events stamped per sequencer transaction. Default 1000. */
   sequencerBatchSize?: number;
+  /** Least time between two batches while events keep coming (a lone event waits for none). Default 25 ms. */
+  sequencerBatchInterval?: number;
   /** Fallback poll of the sequencer when no NOTIFY arrives. Default 2 s. */
   sequencerPollInterval?: number;
+  /** How long an authenticated API key is trusted without asking Postgres again. Default 5 s. */
+  apiKeyCacheTtl?: number;
   /** How often a standby sequencer tries to take the lock. Default 1 s. */
   sequencerStandbyInterval?: number;
   /** How often expired events are deleted. Default 60 s. */
@@ -54,8 +58,10 @@ export function resolveNotificationsOptions(
     longPollMaxWait: options.longPollMaxWait ?? 60 * SECOND,
     maxPayloadBytes: options.maxPayloadBytes ?? 256 * 1024,
     sequencerBatchSize: options.sequencerBatchSize ?? 1000,
+    sequencerBatchInterval: options.sequencerBatchInterval ?? 25,
     sequencerPollInterval: options.sequencerPollInterval ?? 2 * SECOND,
     sequencerStandbyInterval: options.sequencerStandbyInterval ?? SECOND,
+    apiKeyCacheTtl: options.apiKeyCacheTtl ?? 5 * SECOND,
     retentionInterval: options.retentionInterval ?? 60 * SECOND,
     longPollRecheckInterval: options.longPollRecheckInterval ?? 5 * SECOND,
     streamHeartbeatInterval: options.streamHeartbeatInterval ?? 15 * SECOND,

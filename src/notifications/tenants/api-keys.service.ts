@@ -5,6 +5,7 @@ import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyCache } from './api-key-cache';
 import { generateApiKey, hashApiKey, looksLikeApiKey, secretsEqual } from './api-key-secret';
 import type { Principal } from './principal';
 import { TenantsService } from './tenants.service';
@@ -18,11 +19,15 @@ export interface CreatedApiKey {
 /** Issues, revokes and checks credentials. */
 @Injectable()
 export class ApiKeysService {
+  private readonly cache: ApiKeyCache;
+
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     @Inject(TenantsService) private readonly tenants: TenantsService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
-  ) {}
+  ) {
+    this.cache = new ApiKeyCache(options.apiKeyCacheTtl, options.clock);
+  }
 
   /** Creates a key for an existing tenant. */
   async create(tenantId: string): Promise<CreatedApiKey> {
@@ -41,6 +46,7 @@ export class ApiKeysService {
         `API key ${id} not found`,
       );
     }
+    this.cache.evict(id);
   }
 
   /** The principal a bearer token stands for, or undefined when it stands for nobody. */
@@ -48,10 +54,16 @@ export class ApiKeysService {
     const adminToken = this.options.adminToken;
     if (adminToken && secretsEqual(token, adminToken)) return { kind: 'admin' };
     if (!looksLikeApiKey(token)) return undefined;
-    const key = await this.keys.findOne({
-      select: { id: true, tenantId: true },
-      where: { keyHash: hashApiKey(token), revokedAt: IsNull() },
-    });
-    return key ? { kind: 'tenant', tenantId: key.tenantId, apiKeyId: key.id } : undefined;
+    const hash = hashApiKey(token);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const [key] = await this.keys.query<{ id: string; tenant_id: string }[]>(
+      'SELECT id, tenant_id FROM herald.api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+      [hash],
+    );
+    if (!key) return undefined;
+    const principal: Principal = { kind: 'tenant', tenantId: key.tenant_id, apiKeyId: key.id };
+    this.cache.set(hash, principal);
+    return principal;
   }
 }
