@@ -83,7 +83,7 @@ describe('GET /v1/events/stream (Server-Sent Events)', () => {
     const b = await publish(tenant, 'resume.b');
     const c = await publish(tenant, 'resume.c');
     // The URL still says the old cursor; Last-Event-ID, as a reconnecting EventSource sends it, wins.
-    const second = open(tenant, `after=${nextCursor}`, first.received[0]!.lastEventId);
+    const second = open(tenant, `after=${nextCursor}`, first.received[0].lastEventId);
     await expectEventually(() => expect(second.received).toHaveLength(2));
     expect(first.received.map((r) => r.data.id)).toEqual([a.body.id]);
     expect(second.received.map((r) => r.data.id)).toEqual([b.body.id, c.body.id]);

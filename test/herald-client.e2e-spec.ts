@@ -57,7 +57,7 @@ describe('HeraldClient', () => {
     for (let i = 0; i < 5; i++) ids.push((await publish(tenant, 'client.item', { i })).body.id);
     const seen = await collecting;
     expect(seen.map((event) => event.id)).toEqual(ids);
-    expect(client.cursor).toBe(seen[4]!.cursor);
+    expect(client.cursor).toBe(seen[4].cursor);
   });
 
   it('retries network errors, 503 and 429 with backoff and loses nothing', async () => {
@@ -71,7 +71,7 @@ describe('HeraldClient', () => {
     ];
     const calls: string[] = [];
     const flaky: typeof fetch = (input, init) => {
-      calls.push(String(input));
+      calls.push(input instanceof Request ? input.url : input.toString());
       const fail = failures.shift();
       return fail ? fail() : fetch(input, init);
     };
@@ -83,7 +83,7 @@ describe('HeraldClient', () => {
       retryInitialMs: 10,
     });
     const [seen] = await take(client.events(), 1);
-    expect(seen!.id).toBe(event.id);
+    expect(seen.id).toBe(event.id);
     expect(calls.length).toBe(4);
     expect(new Set(calls).size).toBe(1); // every retry asked for the same cursor
   });
@@ -110,7 +110,7 @@ describe('HeraldClient', () => {
     });
     const [seen] = await take(client.events(), 1);
     expect(expired).toEqual([old.cursor]);
-    expect(seen!.id).toBe(kept.id);
+    expect(seen.id).toBe(kept.id);
 
     const strict = new HeraldClient({
       baseUrl: herald.baseUrl,
@@ -140,9 +140,10 @@ describe('HeraldClient', () => {
       herald.baseUrl,
       tenant.apiKey,
       start,
-      async (event) => {
+      (event) => {
         handled.push(event.topic);
         if (handled.length === 2) abort.abort();
+        return Promise.resolve();
       },
       abort.signal,
     );
