@@ -19,6 +19,28 @@ function readConfig(): HeraldConfig {
   }
 }
 
+/**
+ * Closes the app on a signal (held polls are answered, work is finished) and exits 0. Nest's own
+ * shutdown hooks re-raise the signal after closing, which ends the process with no exit code.
+ */
+function exitCleanlyOn(
+  app: NestExpressApplication,
+  signals: NodeJS.Signals[],
+  logger: Logger,
+): void {
+  const close = (signal: NodeJS.Signals) => {
+    logger.log(`${signal}: shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of signals) process.once(signal, close);
+}
+
 async function bootstrap(): Promise<void> {
   const config = readConfig();
   const logger = new Logger('Herald');
@@ -34,6 +56,7 @@ async function bootstrap(): Promise<void> {
     await app.init();
   }
   logger.log(`Roles: ${[...config.roles].join(', ')}`);
+  exitCleanlyOn(app, ['SIGTERM', 'SIGINT'], logger);
   if (config.adminTokenGenerated) {
     logger.warn(`HERALD_ADMIN_TOKEN is not set; generated for this run: ${config.adminToken}`);
   }

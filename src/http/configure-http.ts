@@ -16,7 +16,6 @@ export function configureHttp(app: NestExpressApplication): void {
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(jsonBodyErrors);
   app.useGlobalFilters(new HeraldExceptionFilter());
-  app.enableShutdownHooks();
   app.disable('x-powered-by');
   setupSwagger(app);
   trackHttpConnections(app.getHttpServer(), app.get(HeraldMetrics).registry);

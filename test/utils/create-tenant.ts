@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { TestApp } from './test-app';
+import type { HeraldEndpoint } from './test-app';
 
 /** A tenant with one API key, made through the admin API. */
 export interface TestTenant {
@@ -11,7 +11,10 @@ export interface TestTenant {
 }
 
 /** Creates a tenant and an API key for it. */
-export async function createTenant(herald: TestApp, name = 'test tenant'): Promise<TestTenant> {
+export async function createTenant(
+  herald: HeraldEndpoint,
+  name = 'test tenant',
+): Promise<TestTenant> {
   const admin = { Authorization: `Bearer ${herald.adminToken}` };
   const tenant = await request(herald.baseUrl)
     .post('/v1/tenants')

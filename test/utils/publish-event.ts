@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { expectEventually } from './expect-eventually';
-import type { TestApp } from './test-app';
+import type { HeraldEndpoint } from './test-app';
 import type { TestTenant } from './create-tenant';
 
 /** An event as published and then sequenced. */
@@ -12,7 +12,7 @@ export interface SequencedEvent {
 
 /** Publishes through the API and waits until the sequencer has given the event a cursor. */
 export async function publishAndSequence(
-  herald: TestApp,
+  herald: HeraldEndpoint,
   tenant: TestTenant,
   topic: string,
   payload: Record<string, unknown> = {},

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { TestApp } from './test-app';
+import type { HeraldEndpoint } from './test-app';
 import type { TestTenant } from './create-tenant';
 
 /** One page of `GET /v1/events`, asserted to be a 200. */
@@ -16,7 +16,7 @@ export interface EventPage {
 
 /** Reads a page without waiting (`wait=0`). */
 export async function readEvents(
-  herald: TestApp,
+  herald: HeraldEndpoint,
   tenant: TestTenant,
   query: Record<string, string | number>,
 ): Promise<EventPage> {

@@ -19,6 +19,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Where a Herald answers, in-process or in a child process. */
+export type HeraldEndpoint = Pick<TestApp, 'baseUrl' | 'adminToken'>;
+
 /** How to start a test app. */
 export interface TestAppOptions {
   databaseUrl: string;
