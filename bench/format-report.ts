@@ -1,0 +1,141 @@
+/** An HTTP pass at a fixed request rate. */
+export interface RatePass {
+  requestedRate: number;
+  /** 2xx answers per second actually served. */
+  perSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  /** Busy share of all the machine's CPUs during the pass; null where it cannot be read. */
+  cpuBusy: number | null;
+  /** Served less than 90 % of the requested rate: the latencies are those of a full server. */
+  saturated: boolean;
+}
+
+/** Everything one run measured, as printed and as emitted on the `BENCH_RESULT` line. */
+export interface BenchResult {
+  settings: {
+    concurrency: number;
+    warmupMs: number;
+    durationMs: number;
+    cpus: number;
+    postgres: string;
+  };
+  raw: { perSecond: number; cpuBusy: number | null };
+  inProcess: {
+    perSecond: number;
+    ratio: number;
+    cpuBusy: number | null;
+    target: number;
+    met: boolean;
+  };
+  http: {
+    perSecond: number;
+    ratio: number;
+    p50: number;
+    p99: number;
+    non2xx: number;
+    cpuBusy: number | null;
+    target: number;
+    met: boolean;
+  };
+  halfLoad: RatePass & { targetP99Ms: number; met: boolean };
+  /** Informational: latency at half of HTTP's own measured capacity. */
+  halfHttpCapacity: RatePass;
+  /** Unsequenced events left after each phase's drain wait; non-zero means the sequencer lagged. */
+  sequencerBacklog: {
+    afterInProcess: number;
+    afterHttp: number;
+    afterHalfLoad: number;
+    afterHalfHttpCapacity: number;
+  };
+}
+
+const WIDTHS = [40, 9, 7, 7, 7, 5, 16, 4];
+
+function row(cells: string[]): string {
+  return cells
+    .map((cell, index) => (index === 0 ? cell.padEnd(WIDTHS[0]) : cell.padStart(WIDTHS[index])))
+    .join(' ')
+    .trimEnd();
+}
+
+function rate(value: number): string {
+  return Math.round(value).toString();
+}
+
+function percent(ratio: number | null): string {
+  return ratio === null ? '?' : `${Math.round(ratio * 100)}%`;
+}
+
+function ms(value: number): string {
+  return value.toFixed(1);
+}
+
+function met(value: boolean): string {
+  return value ? 'yes' : 'NO';
+}
+
+function rateLabel(title: string, pass: RatePass): string {
+  const note = pass.saturated ? ', saturated' : '';
+  return `${title} (${rate(pass.requestedRate)}/s${note})`;
+}
+
+/** The human-readable table: figures, ratios to the raw baseline, targets and whether each was met. */
+export function formatReport(result: BenchResult): string {
+  const { settings, raw, inProcess, http, halfLoad, halfHttpCapacity } = result;
+  const backlog = result.sequencerBacklog;
+  return [
+    `Herald publish benchmark: ${settings.concurrency} concurrent, ` +
+      `${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up, ` +
+      `${settings.cpus} CPUs, ${settings.postgres}`,
+    '',
+    row(['measurement', 'events/s', 'vs raw', 'p50 ms', 'p99 ms', 'CPU', 'target', 'met']),
+    row(['raw pg INSERT (baseline)', rate(raw.perSecond), '100%', '', '', percent(raw.cpuBusy)]),
+    row([
+      'in-process publish()',
+      rate(inProcess.perSecond),
+      percent(inProcess.ratio),
+      '',
+      '',
+      percent(inProcess.cpuBusy),
+      `>= ${percent(inProcess.target)} of raw`,
+      met(inProcess.met),
+    ]),
+    row([
+      'HTTP POST /v1/events',
+      rate(http.perSecond),
+      percent(http.ratio),
+      ms(http.p50),
+      ms(http.p99),
+      percent(http.cpuBusy),
+      `>= ${percent(http.target)} of raw`,
+      met(http.met),
+    ]),
+    row([
+      rateLabel('HTTP at half raw', halfLoad),
+      rate(halfLoad.perSecond),
+      percent(halfLoad.perSecond / raw.perSecond),
+      ms(halfLoad.p50),
+      ms(halfLoad.p99),
+      percent(halfLoad.cpuBusy),
+      `p99 < ${halfLoad.targetP99Ms} ms`,
+      met(halfLoad.met),
+    ]),
+    row([
+      rateLabel('HTTP at half its own', halfHttpCapacity),
+      rate(halfHttpCapacity.perSecond),
+      percent(halfHttpCapacity.perSecond / raw.perSecond),
+      ms(halfHttpCapacity.p50),
+      ms(halfHttpCapacity.p99),
+      percent(halfHttpCapacity.cpuBusy),
+      'information',
+    ]),
+    '',
+    'CPU: busy share of all CPUs on the machine during the phase (Postgres, app, load generator, ' +
+      'anything else).',
+    `Sequencer backlog after each phase's drain: in-process ${backlog.afterInProcess}, ` +
+      `HTTP ${backlog.afterHttp}, half raw ${backlog.afterHalfLoad}, ` +
+      `half its own ${backlog.afterHalfHttpCapacity}.`,
+  ].join('\n');
+}
