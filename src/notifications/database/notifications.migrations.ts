@@ -1,4 +1,8 @@
 import { HeraldInit1763790000000 } from './migrations/1763790000000-herald-init';
+import { PartialPositionIndex1763810000000 } from './migrations/1763810000000-partial-position-index';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
-export const NOTIFICATIONS_MIGRATIONS = [HeraldInit1763790000000];
+export const NOTIFICATIONS_MIGRATIONS = [
+  HeraldInit1763790000000,
+  PartialPositionIndex1763810000000,
+];
