@@ -106,11 +106,16 @@ describe('Signal', () => {
     expect(newer.done).toBe(true);
   });
 
-  it('keeps a notify for the next wait when only a wait that lost a race is pending', async () => {
-    // The loop moved on after losing the race and is busy; the nudge must still reach its next
-    // wait instead of being spent on the abandoned one.
+  it('keeps a notify for the next wait when the only earlier wait was abandoned by its abort', async () => {
+    // The loop abandoned its wait (its connection was lost) and is busy; the nudge must still
+    // reach its next wait instead of being spent on the abandoned one.
     const signal = new Signal();
-    await Promise.race([signal.wait(5000), Promise.resolve()]);
+    const connection = new AbortController();
+    const abandoned = track(signal.wait(5000, connection.signal));
+    connection.abort();
+    await flush();
+    expect(abandoned.done).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
 
     signal.notify();
     const next = track(signal.wait(1000));

@@ -16,21 +16,25 @@ export class Signal {
   }
 
   /**
-   * Resolves after `ms`, or as soon as {@link notify} is called. A wait that loses a
-   * `Promise.race` still ends by itself within `ms`, so keep `ms` to a loop interval.
+   * Resolves after `ms`, as soon as {@link notify} is called, or when `abort` fires. Pass the
+   * loop's abort signal rather than racing the wait against something else: an abandoned wait
+   * would stay registered and swallow the next notify.
    */
-  wait(ms: number): Promise<void> {
+  wait(ms: number, abort?: AbortSignal): Promise<void> {
     if (this.pending) {
       this.pending = false;
       return Promise.resolve();
     }
+    if (abort?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const release = () => {
         clearTimeout(timer);
+        abort?.removeEventListener('abort', release);
         this.waiters.delete(release);
         resolve();
       };
       const timer = setTimeout(release, ms);
+      abort?.addEventListener('abort', release, { once: true });
       this.waiters.add(release);
     });
   }

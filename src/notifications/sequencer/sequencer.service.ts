@@ -76,14 +76,19 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
   private async run(): Promise<void> {
     while (!this.stopping) {
       const client = createPgClient(this.dataSource, 'herald-sequencer');
+      const connection = new AbortController();
       const lost = new Promise<never>((_, reject) => {
-        client.on('error', reject);
-        client.on('end', () => reject(new Error('sequencer connection ended')));
+        connection.signal.addEventListener('abort', () =>
+          reject(new Error('sequencer connection lost', { cause: connection.signal.reason })),
+        );
       });
       lost.catch(() => undefined);
+      client.on('error', (error) => connection.abort(error));
+      client.on('end', () => connection.abort(new Error('sequencer connection ended')));
       try {
         await Promise.race([client.connect(), lost]);
-        if (await this.acquire(client, lost)) await this.lead(client, lost);
+        if (await this.acquire(client, connection.signal))
+          await this.lead(client, connection.signal);
       } catch (error) {
         if (!this.stopping) this.logger.warn(`Sequencer connection lost: ${String(error)}`);
       } finally {
@@ -98,19 +103,20 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Tries the lock until it is ours (true) or the process stops (false). */
-  private async acquire(client: Client, lost: Promise<never>): Promise<boolean> {
+  private async acquire(client: Client, connection: AbortSignal): Promise<boolean> {
     while (!this.stopping) {
       const { rows } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock($1, $2) AS locked',
         [...SEQUENCER_LOCK_KEY],
       );
       if (rows[0]?.locked) return true;
-      await Promise.race([this.signal.wait(this.options.sequencerStandbyInterval), lost]);
+      await this.signal.wait(this.options.sequencerStandbyInterval, connection);
+      connection.throwIfAborted();
     }
     return false;
   }
 
-  private async lead(client: Client, lost: Promise<never>): Promise<void> {
+  private async lead(client: Client, connection: AbortSignal): Promise<void> {
     this.leading = true;
     this.logger.log('Active sequencer');
     client.on('notification', () => this.signal.notify());
@@ -123,8 +129,13 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
       // Each batch has a fixed cost (a transaction, its commit flush). Under a steady stream of
       // publishes, letting the next batch gather for a moment multiplies throughput; a lone event
       // after a quiet spell is still stamped at once.
-      if (stamped > 0) await Promise.race([sleep(this.options.sequencerBatchInterval), lost]);
-      await Promise.race([this.signal.wait(this.options.sequencerPollInterval), lost]);
+      if (stamped > 0) {
+        await sleep(this.options.sequencerBatchInterval, undefined, { signal: connection }).catch(
+          () => undefined,
+        );
+      }
+      await this.signal.wait(this.options.sequencerPollInterval, connection);
+      connection.throwIfAborted();
     }
   }
 

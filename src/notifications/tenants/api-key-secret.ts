@@ -18,7 +18,7 @@ export function hashApiKey(key: string): string {
 
 /** Whether the token has the shape of an API key (so nothing else reaches the database). */
 export function looksLikeApiKey(token: string): boolean {
-  return token.startsWith(KEY_PREFIX) && token.length === KEY_PREFIX.length + 43;
+  return /^hk_[A-Za-z0-9_-]{43}$/.test(token);
 }
 
 /** Constant-time comparison of two secrets of any length. */
