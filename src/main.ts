@@ -57,6 +57,12 @@ async function bootstrap(): Promise<void> {
   }
   logger.log(`Roles: ${[...config.roles].join(', ')}`);
   exitCleanlyOn(app, ['SIGTERM', 'SIGINT'], logger);
+  if (config.encryptionKeyGenerated) {
+    logger.warn(
+      'HERALD_ENCRYPTION_KEY is not set; webhook secrets stored in this run cannot be opened after ' +
+        'a restart. Set it (32 bytes, base64 or hex) for anything but a trial.',
+    );
+  }
   if (config.adminTokenGenerated) {
     logger.warn(`HERALD_ADMIN_TOKEN is not set; generated for this run: ${config.adminToken}`);
   }

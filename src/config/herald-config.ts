@@ -21,4 +21,8 @@ export interface HeraldConfig {
   longPollMaxWait: number; // ms
   allowedDestinations: string[]; // CIDR strings, each validated and normalised
   sweepInterval: number; // ms
+  /** AES-256 key sealing webhook signing secrets at rest (HERALD_ENCRYPTION_KEY). */
+  encryptionKey: Buffer;
+  /** true when HERALD_ENCRYPTION_KEY was unset and a key was generated for this run */
+  encryptionKeyGenerated: boolean;
 }

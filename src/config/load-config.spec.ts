@@ -40,6 +40,8 @@ describe('loadConfig', () => {
         longPollMaxWait: 60_000,
         allowedDestinations: [],
         sweepInterval: 30_000,
+        encryptionKey: expect.any(Buffer),
+        encryptionKeyGenerated: true,
       });
     });
 
@@ -58,12 +60,11 @@ describe('loadConfig', () => {
         HERALD_LONGPOLL_MAX_WAIT: '',
         HERALD_ALLOWED_DESTINATIONS: '',
         HERALD_SWEEP_INTERVAL: '\t',
+        HERALD_ENCRYPTION_KEY: ' ',
       });
 
-      expect({ ...config, adminToken: 'generated' }).toEqual({
-        ...loadConfig({}),
-        adminToken: 'generated',
-      });
+      const generated = { adminToken: 'generated', encryptionKey: Buffer.alloc(32) };
+      expect({ ...config, ...generated }).toEqual({ ...loadConfig({}), ...generated });
     });
 
     it('ignores variables it does not know', () => {
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
         HERALD_LONGPOLL_MAX_WAIT: '5m',
         HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
         HERALD_SWEEP_INTERVAL: '100ms',
+        HERALD_ENCRYPTION_KEY: 'ab'.repeat(32),
       });
 
       expect(config).toEqual({
@@ -104,6 +106,8 @@ describe('loadConfig', () => {
         longPollMaxWait: 300_000,
         allowedDestinations: ['127.0.0.0/8'],
         sweepInterval: 100,
+        encryptionKey: Buffer.from('ab'.repeat(32), 'hex'),
+        encryptionKeyGenerated: false,
       });
     });
 
@@ -353,5 +357,35 @@ describe('loadConfig', () => {
 
       expect(problem).not.toContain('hunter2');
     });
+  });
+});
+
+describe('HERALD_ENCRYPTION_KEY', () => {
+  it('takes 32 bytes as hex or base64', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('hex') }).encryptionKey).toEqual(key);
+    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('base64') }).encryptionKey).toEqual(
+      key,
+    );
+    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('hex') }).encryptionKeyGenerated).toBe(
+      false,
+    );
+  });
+
+  it('generates a key for the run when unset', () => {
+    const config = loadConfig({});
+    expect(config.encryptionKey).toHaveLength(32);
+    expect(config.encryptionKeyGenerated).toBe(true);
+  });
+
+  it.each([
+    'short',
+    Buffer.alloc(16).toString('hex'),
+    Buffer.alloc(31).toString('base64'),
+    'z'.repeat(64),
+  ])('refuses %s, naming the variable without repeating the value', (value) => {
+    expect(() => loadConfig({ HERALD_ENCRYPTION_KEY: value })).toThrow(
+      /HERALD_ENCRYPTION_KEY: must be 32 bytes/,
+    );
   });
 });

@@ -93,6 +93,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     }
   }
 
+  const givenKey = valueOf(env, 'HERALD_ENCRYPTION_KEY');
+  let encryptionKey: Buffer | undefined;
+  if (givenKey !== undefined) {
+    encryptionKey = parseEncryptionKey(givenKey);
+    if (!encryptionKey) {
+      problems.push(
+        'HERALD_ENCRYPTION_KEY: must be 32 bytes written as base64 (44 characters) or hex (64)',
+      );
+    }
+  }
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -112,7 +123,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     longPollMaxWait,
     allowedDestinations,
     sweepInterval,
+    encryptionKey: encryptionKey ?? randomBytes(32),
+    encryptionKeyGenerated: encryptionKey === undefined,
   };
+}
+
+/** 32 bytes as 64 hex digits or as base64; undefined when it is neither. */
+function parseEncryptionKey(text: string): Buffer | undefined {
+  const key = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, 'hex')
+    : /^[A-Za-z0-9+/]{43}=?$/.test(text)
+      ? Buffer.from(text, 'base64')
+      : undefined;
+  return key?.length === 32 ? key : undefined;
 }
 
 /** Surrounding whitespace is a copy-paste accident, and blank means "use the default". */

@@ -15,6 +15,9 @@ export const ERROR_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
   [NotificationsErrorCode.CursorExpired]: HttpStatus.GONE,
   [NotificationsErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [NotificationsErrorCode.IdempotencyKeyReused]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [NotificationsErrorCode.UrlNotAllowed]: HttpStatus.BAD_REQUEST,
+  [NotificationsErrorCode.SubscriptionNotFound]: HttpStatus.NOT_FOUND,
+  [NotificationsErrorCode.DeliveryNotFound]: HttpStatus.NOT_FOUND,
 };
 
 /** Codes for errors raised by Nest or Express themselves rather than by Herald. */

@@ -15,6 +15,9 @@ export enum NotificationsErrorCode {
   PayloadTooLarge = 'payload_too_large',
   InvalidCursor = 'invalid_cursor',
   CursorExpired = 'cursor_expired',
+  UrlNotAllowed = 'url_not_allowed',
+  SubscriptionNotFound = 'subscription_not_found',
+  DeliveryNotFound = 'delivery_not_found',
 }
 
 /** The one exception type the module throws for anything a caller did wrong. */

@@ -2,6 +2,8 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { EventsController } from './events/events.controller';
 import type { NotificationsModuleOptions } from './notifications.options';
 import { TenantsController } from './tenants/tenants.controller';
+import { DeliveriesController } from './webhooks/delivery/deliveries.controller';
+import { SubscriptionsController } from './webhooks/subscriptions/subscriptions.controller';
 
 /** Static choices that shape the module itself rather than its providers. */
 export interface NotificationsModuleExtras {
@@ -9,7 +11,12 @@ export interface NotificationsModuleExtras {
   http: boolean;
 }
 
-const CONTROLLERS = [TenantsController, EventsController];
+const CONTROLLERS = [
+  TenantsController,
+  EventsController,
+  SubscriptionsController,
+  DeliveriesController,
+];
 
 export const {
   ConfigurableModuleClass,

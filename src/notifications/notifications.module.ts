@@ -25,7 +25,14 @@ import { SequencerService } from './sequencer/sequencer.service';
 import { ApiKeyGuard } from './tenants/api-key.guard';
 import { ApiKeysService } from './tenants/api-keys.service';
 import { TenantsService } from './tenants/tenants.service';
+import { DeliveriesService } from './webhooks/delivery/deliveries.service';
 import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
+import { DeliveryProcessor } from './webhooks/delivery/delivery.processor';
+import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
+import { DestinationGuard } from './webhooks/delivery/destination-guard';
+import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
+import { SecretBox } from './webhooks/subscriptions/secret-box';
+import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.service';
 
 /**
  * Herald as a Nest module: the transactional outbox ({@link NotificationPublisher}), the
@@ -62,10 +69,28 @@ import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
     ApiKeysService,
     ApiKeyGuard,
     DeliveryQueue,
+    {
+      provide: DestinationGuard,
+      inject: [RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedNotificationsOptions) =>
+        new DestinationGuard(options.allowedDestinations),
+    },
+    {
+      provide: SecretBox,
+      inject: [RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedNotificationsOptions) => new SecretBox(options.encryptionKey),
+    },
+    SubscriptionsService,
+    DeliveriesService,
+    WebhookDispatcher,
+    DeliveryProcessor,
+    DeliverySweeper,
   ],
   exports: [
     NotificationPublisher,
     DeliveryQueue,
+    DeliverySweeper,
+    SubscriptionsService,
     SequencerService,
     RetentionService,
     HeraldMetrics,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
 
@@ -36,6 +37,27 @@ export interface NotificationsModuleOptions {
   streamHeartbeatInterval?: number;
   /** Registry for Herald's Prometheus metrics. Default: a registry of the module's own. */
   metricsRegistry?: Registry;
+  /**
+   * AES-256 key (32 bytes) sealing webhook signing secrets at rest. Without it a random key is used
+   * for this process only, and secrets stored under another key cannot be opened: set it.
+   */
+  encryptionKey?: Buffer;
+  /** Delays between webhook attempts. Default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+  retrySchedule?: number[];
+  /** How many of those retries run as Bull delayed jobs before a delivery is parked in Postgres. Default 2. */
+  fastRetries?: number;
+  /** One webhook attempt's limit. Default 15 s. */
+  deliveryTimeout?: number;
+  /** A subscription with no success for this long is disabled. Default 5 days. */
+  disableAfter?: number;
+  /** CIDRs exempt from the private-address block of webhook destinations. Default none. */
+  allowedDestinations?: string[];
+  /** How often due and orphaned deliveries are enqueued again. Default 30 s. */
+  sweepInterval?: number;
+  /** Attempts in flight at once for one subscription, per process. Default 10. */
+  maxInFlightPerSubscription?: number;
+  /** How long the previous secret keeps signing after a rotation. Default 24 h. */
+  secretRotationGrace?: number;
   /** Time source; tests inject a controllable one. */
   clock?: Clock;
 }
@@ -44,7 +66,10 @@ export interface NotificationsModuleOptions {
 export type ResolvedNotificationsOptions = Required<
   Omit<NotificationsModuleOptions, 'adminToken'>
 > &
-  Pick<NotificationsModuleOptions, 'adminToken'>;
+  Pick<NotificationsModuleOptions, 'adminToken'> & {
+    /** True when no key was given and this process made one up. */
+    encryptionKeyGenerated: boolean;
+  };
 
 /** Merges defaults into user options. */
 export function resolveNotificationsOptions(
@@ -66,6 +91,17 @@ export function resolveNotificationsOptions(
     longPollRecheckInterval: options.longPollRecheckInterval ?? 5 * SECOND,
     streamHeartbeatInterval: options.streamHeartbeatInterval ?? 15 * SECOND,
     metricsRegistry: options.metricsRegistry ?? new Registry(),
+    encryptionKey: options.encryptionKey ?? randomBytes(32),
+    encryptionKeyGenerated: options.encryptionKey === undefined,
+    retrySchedule:
+      options.retrySchedule ?? [5, 300, 1800, 7200, 18_000, 36_000, 36_000].map((s) => s * SECOND),
+    fastRetries: options.fastRetries ?? 2,
+    deliveryTimeout: options.deliveryTimeout ?? 15 * SECOND,
+    disableAfter: options.disableAfter ?? 5 * DAY,
+    allowedDestinations: options.allowedDestinations ?? [],
+    sweepInterval: options.sweepInterval ?? 30 * SECOND,
+    maxInFlightPerSubscription: options.maxInFlightPerSubscription ?? 10,
+    secretRotationGrace: options.secretRotationGrace ?? DAY,
     clock: options.clock ?? systemClock,
   };
 }

@@ -1,6 +1,16 @@
 import { EventEntity } from '../events/event.entity';
 import { ApiKeyEntity } from '../tenants/api-key.entity';
 import { TenantEntity } from '../tenants/tenant.entity';
+import { DeliveryAttemptEntity } from '../webhooks/delivery/delivery-attempt.entity';
+import { DeliveryEntity } from '../webhooks/delivery/delivery.entity';
+import { SubscriptionEntity } from '../webhooks/subscriptions/subscription.entity';
 
 /** Herald's TypeORM entities, for a host that lists entities instead of `autoLoadEntities`. */
-export const NOTIFICATIONS_ENTITIES = [TenantEntity, ApiKeyEntity, EventEntity];
+export const NOTIFICATIONS_ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  EventEntity,
+  SubscriptionEntity,
+  DeliveryEntity,
+  DeliveryAttemptEntity,
+];

@@ -20,8 +20,8 @@ interface ExistingRow extends InsertedRow {
 }
 
 const INSERT_EVENT = `
-  INSERT INTO herald.events (id, tenant_id, topic, payload, idempotency_key)
-  VALUES ($1, $2, $3, $4::jsonb, $5)
+  INSERT INTO herald.events (id, tenant_id, topic, payload, idempotency_key, target_subscription_id)
+  VALUES ($1, $2, $3, $4::jsonb, $5, $6)
   ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id, created_at`;
 
@@ -79,7 +79,14 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
     // Without a query runner every query takes a pooled connection and commits on its own.
     const autocommit = manager.queryRunner === undefined;
     const key = options.idempotencyKey ?? null;
-    const params = [uuidv7(), input.tenantId, input.topic, payload, key];
+    const params = [
+      uuidv7(),
+      input.tenantId,
+      input.topic,
+      payload,
+      key,
+      options.targetSubscriptionId ?? null,
+    ];
     const inserted = await this.insert(
       manager,
       autocommit ? INSERT_EVENT : INSERT_EVENT_AND_NOTIFY,

@@ -19,6 +19,8 @@ export interface PublishOptions {
   manager?: EntityManager;
   /** Publishing again with the same key (per tenant) returns the first event instead of a new one. */
   idempotencyKey?: string;
+  /** Deliver the event to this one subscription only, whatever its topics (test events). */
+  targetSubscriptionId?: string;
 }
 
 /** The event as written (or as first written, for a repeated idempotency key). */

@@ -18,6 +18,8 @@ import {
   SEQUENCER_LOCK_KEY,
 } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
+import { DeliveryQueue } from '../webhooks/delivery/delivery-queue';
+import { FAN_OUT, type CreatedDelivery } from '../webhooks/delivery/fan-out';
 import { RetentionService } from './retention.service';
 
 interface StampedRow {
@@ -55,6 +57,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RetentionService) private readonly retention: RetentionService,
+    @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
 
@@ -156,6 +159,11 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
         return 0;
       }
       const newHead = (head + BigInt(rows.length)).toString();
+      // Deliveries are born in the transaction that stamps their events: both or neither.
+      const { rows: deliveries } = await client.query<CreatedDelivery>(FAN_OUT, [
+        head.toString(),
+        newHead,
+      ]);
       // The notification is delivered at commit, so whoever it wakes can read the new positions.
       await client.query(
         `UPDATE herald.sequencer_state SET last_position = $1 WHERE id = 1
@@ -163,6 +171,8 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
         [newHead, JSON.stringify({ head: newHead })],
       );
       await client.query('COMMIT');
+      // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint missed.
+      this.queue.hint(deliveries);
       return rows.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

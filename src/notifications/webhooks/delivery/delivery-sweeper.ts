@@ -1,0 +1,65 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { RESOLVED_OPTIONS } from '../../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../../notifications.options';
+import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
+
+const BATCH = 1000;
+
+const DUE = `
+  SELECT id, subscription_id, attempts FROM herald.deliveries
+  WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+  ORDER BY next_attempt_at LIMIT $1`;
+
+/**
+ * The reconciler: every `sweepInterval`, deliveries that are due, or whose attempt outlived its
+ * lease (a killed worker), are hinted again. Parked retries come back this way, and so does
+ * everything a flushed or restarted Redis lost; a job still live in Redis has the same id, so the
+ * hint collapses into it.
+ */
+@Injectable()
+export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('HeraldSweeper');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.options.runWorker) return;
+    this.timer = setInterval(() => void this.sweepOnce(), this.options.sweepInterval);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Hints every due delivery once; returns how many. Overlapping calls share one sweep. */
+  sweepOnce(): Promise<number> {
+    this.running ??= this.sweep()
+      .catch((error: unknown) => {
+        this.logger.warn(`Sweep failed: ${String(error)}`);
+        return 0;
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweep(): Promise<number> {
+    const due = await this.dataSource.query<DeliveryHint[]>(DUE, [BATCH]);
+    this.queue.hint(due);
+    return due.length;
+  }
+}

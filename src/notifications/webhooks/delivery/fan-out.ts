@@ -1,0 +1,30 @@
+/** A delivery just created, with what a queue hint needs. */
+export interface CreatedDelivery {
+  id: string;
+  subscription_id: string;
+  attempts: number;
+}
+
+/**
+ * One delivery per (event, subscription) for the events stamped in (from, to]: every enabled
+ * subscription of the event's tenant whose topics match, or only the targeted one for a
+ * `webhook.test` event. Operational events (`webhook.*`) reach only subscriptions that name them
+ * (not `*`), never the subscription they are about, and never come from failing to deliver one
+ * another: a ring of failing endpoints cannot feed itself.
+ */
+export const FAN_OUT = `
+  INSERT INTO herald.deliveries (event_id, subscription_id, tenant_id)
+  SELECT e.id, s.id, e.tenant_id
+  FROM herald.events e
+  JOIN herald.subscriptions s ON s.tenant_id = e.tenant_id
+  WHERE e.position > $1 AND e.position <= $2
+    AND CASE
+      WHEN e.target_subscription_id IS NOT NULL THEN s.id = e.target_subscription_id
+      WHEN starts_with(e.topic, 'webhook.') THEN
+        s.enabled
+        AND herald.topic_matches(array_remove(s.topics, '*'), e.topic)
+        AND s.id::text IS DISTINCT FROM e.payload ->> 'subscriptionId'
+      ELSE s.enabled AND herald.topic_matches(s.topics, e.topic)
+    END
+  ON CONFLICT (event_id, subscription_id) DO NOTHING
+  RETURNING id, subscription_id, attempts`;

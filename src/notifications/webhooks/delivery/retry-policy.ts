@@ -1,0 +1,52 @@
+/** What an attempt came to, as far as retrying is concerned. */
+export type AttemptVerdict =
+  /** 2xx within the timeout. */
+  | { kind: 'success' }
+  /** 410 Gone: the receiver wants no more; the subscription is disabled. */
+  | { kind: 'gone' }
+  /** Anything else: retried on the schedule, `retryAfterMs` when the receiver asked for it. */
+  | { kind: 'retry'; retryAfterMs?: number };
+
+/**
+ * The one place that decides whether an attempt is retried. Every failure to reach the receiver
+ * (network, timeout, refused destination) and every non-2xx answer but 410 is retryable: the
+ * schedule is long precisely so that endpoints can come back.
+ */
+export function judgeAttempt(
+  statusCode: number | undefined,
+  retryAfter: string | undefined,
+  now: Date,
+): AttemptVerdict {
+  if (statusCode !== undefined && statusCode >= 200 && statusCode < 300) return { kind: 'success' };
+  if (statusCode === 410) return { kind: 'gone' };
+  if (statusCode === 429 || statusCode === 503) {
+    const retryAfterMs = parseRetryAfter(retryAfter, now);
+    if (retryAfterMs !== undefined) return { kind: 'retry', retryAfterMs };
+  }
+  return { kind: 'retry' };
+}
+
+/**
+ * The delay before retry number `retry` (1-based) of `schedule`, with ±20 % jitter so receivers
+ * that come back are not hit by every delivery at once; undefined when the schedule is used up.
+ * A receiver's `Retry-After` replaces the scheduled delay (it still counts as a retry).
+ */
+export function retryDelay(
+  retry: number,
+  schedule: readonly number[],
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number | undefined {
+  const scheduled = schedule[retry - 1];
+  if (scheduled === undefined) return undefined;
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  return Math.round(scheduled * (0.8 + 0.4 * random()));
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
+}

@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { TOPIC_PATTERN_REGEX } from '../../../common/topic';
+
+/** Standard Webhooks secrets: `whsec_` and 24 to 64 bytes in base64. */
+export const WEBHOOK_SECRET_REGEX = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
+
+/** Body of `POST /v1/subscriptions`. */
+export class CreateSubscriptionDto {
+  @ApiProperty({ example: 'https://example.com/webhooks/herald', maxLength: 2048 })
+  @IsString()
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiProperty({
+    type: [String],
+    example: ['order.*', 'invoice.paid'],
+    description: 'Topics; `order.*` and `*` match many',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @Matches(TOPIC_PATTERN_REGEX, {
+    each: true,
+    message: 'each of topics must be a topic, a prefix ending in .* or *',
+  })
+  topics!: string[];
+
+  @ApiPropertyOptional({ example: 'Order sync', maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'Your own signing secret; one is generated otherwise',
+  })
+  @IsOptional()
+  @Matches(WEBHOOK_SECRET_REGEX, {
+    message: 'secret must be whsec_ followed by 24 to 64 bytes in base64',
+  })
+  secret?: string;
+}

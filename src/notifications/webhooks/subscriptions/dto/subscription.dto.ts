@@ -1,0 +1,49 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { SubscriptionEntity } from '../subscription.entity';
+
+/** A subscription as the API shows it; the secret is never part of it. */
+export class SubscriptionDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'https://example.com/webhooks/herald' })
+  url!: string;
+
+  @ApiProperty({ type: [String], example: ['order.*'] })
+  topics!: string[];
+
+  @ApiProperty({ type: String, nullable: true })
+  description!: string | null;
+
+  @ApiProperty()
+  enabled!: boolean;
+
+  @ApiProperty({ type: String, nullable: true, example: 'endpoint answered 410 Gone' })
+  disabledReason!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+}
+
+/** A subscription with its signing secret: answers of create only. */
+export class SubscriptionWithSecretDto extends SubscriptionDto {
+  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
+  secret!: string;
+}
+
+/** Maps a subscription row to its API form. */
+export function toSubscriptionDto(subscription: SubscriptionEntity): SubscriptionDto {
+  return {
+    id: subscription.id,
+    url: subscription.url,
+    topics: subscription.topics,
+    description: subscription.description,
+    enabled: subscription.enabled,
+    disabledReason: subscription.disabledReason,
+    createdAt: subscription.createdAt.toISOString(),
+    updatedAt: subscription.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,13 @@
+import { ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
+import { IsBoolean, IsOptional } from 'class-validator';
+import { CreateSubscriptionDto } from './create-subscription.dto';
+
+/** Body of `PATCH /v1/subscriptions/:id`; enabling clears the reason it was disabled. */
+export class UpdateSubscriptionDto extends PartialType(
+  PickType(CreateSubscriptionDto, ['url', 'topics', 'description']),
+) {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}

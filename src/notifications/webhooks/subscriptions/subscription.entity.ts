@@ -1,0 +1,54 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { HERALD_SCHEMA } from '../../notifications.constants';
+
+/** A registered URL that receives a tenant's events on some topics. */
+@Entity({ schema: HERALD_SCHEMA, name: 'subscriptions' })
+export class SubscriptionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'tenant_id' })
+  tenantId!: string;
+
+  @Column('text')
+  url!: string;
+
+  @Column('text', { array: true })
+  topics!: string[];
+
+  @Column('text', { nullable: true })
+  description!: string | null;
+
+  @Column('boolean')
+  enabled!: boolean;
+
+  @Column('text', { name: 'disabled_reason', nullable: true })
+  disabledReason!: string | null;
+
+  /** The signing secret, sealed with the configured encryption key. */
+  @Column('bytea')
+  secret!: Buffer;
+
+  /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
+  @Column('bytea', { name: 'previous_secret', nullable: true })
+  previousSecret!: Buffer | null;
+
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true })
+  previousSecretExpiresAt!: Date | null;
+
+  /** First failed attempt since the last success; drives `HERALD_DISABLE_AFTER`. */
+  @Column('timestamptz', { name: 'failing_since', nullable: true })
+  failingSince!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

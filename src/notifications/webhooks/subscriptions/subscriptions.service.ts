@@ -1,0 +1,173 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
+import type { PageQuery } from '../../common/page-query';
+import { RESOLVED_OPTIONS } from '../../notifications.constants';
+import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
+import type { ResolvedNotificationsOptions } from '../../notifications.options';
+import { DestinationGuard, DestinationNotAllowedError } from '../delivery/destination-guard';
+import { generateWebhookSecret } from '../delivery/webhook-signer';
+import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
+import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { SecretBox } from './secret-box';
+import { SubscriptionEntity } from './subscription.entity';
+
+const DEFAULT_PAGE = 20;
+
+/** The secrets of a subscription, opened. */
+export interface SubscriptionSecrets {
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+/** Registers, changes and removes a tenant's webhook subscriptions. */
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    @InjectRepository(SubscriptionEntity)
+    private readonly subscriptions: Repository<SubscriptionEntity>,
+    @Inject(DestinationGuard) private readonly guard: DestinationGuard,
+    @Inject(SecretBox) private readonly box: SecretBox,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+  ) {}
+
+  /** Registers a URL; the secret is returned this once (and by {@link readSecrets}). */
+  async create(
+    tenantId: string,
+    dto: CreateSubscriptionDto,
+  ): Promise<{ subscription: SubscriptionEntity; secret: string }> {
+    const url = await this.checkUrl(dto.url);
+    const secret = dto.secret ?? generateWebhookSecret();
+    const subscription = await this.subscriptions.save(
+      this.subscriptions.create({
+        tenantId,
+        url,
+        topics: unique(dto.topics),
+        description: dto.description ?? null,
+        enabled: true,
+        secret: this.box.seal(secret),
+      }),
+    );
+    return { subscription, secret };
+  }
+
+  /** A page of the tenant's subscriptions, oldest first. */
+  async list(
+    tenantId: string,
+    query: PageQuery,
+  ): Promise<{ data: SubscriptionEntity[]; nextCursor: string | null }> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const builder = this.subscriptions
+      .createQueryBuilder('s')
+      .where('s.tenant_id = :tenantId', { tenantId })
+      .orderBy('s.created_at', 'ASC')
+      .addOrderBy('s.id', 'ASC')
+      .take(limit + 1);
+    if (query.cursor) {
+      const after = decodePageCursor(query.cursor);
+      builder.andWhere('(s.created_at, s.id) > (:createdAt, :id)', after);
+    }
+    const rows = await builder.getMany();
+    const data = rows.slice(0, limit);
+    const last = data.at(-1);
+    return { data, nextCursor: rows.length > limit && last ? encodePageCursor(last) : null };
+  }
+
+  /** The tenant's subscription, or `subscription_not_found` (also for another tenant's). */
+  async get(tenantId: string, id: string): Promise<SubscriptionEntity> {
+    const subscription = await this.subscriptions.findOneBy({ id, tenantId });
+    if (!subscription) {
+      throw new NotificationsError(
+        NotificationsErrorCode.SubscriptionNotFound,
+        `Subscription ${id} not found`,
+      );
+    }
+    return subscription;
+  }
+
+  /** Changes url, topics, description or enabled; enabling forgets why it was disabled. */
+  async update(
+    tenantId: string,
+    id: string,
+    dto: UpdateSubscriptionDto,
+  ): Promise<SubscriptionEntity> {
+    const subscription = await this.get(tenantId, id);
+    if (dto.url !== undefined) subscription.url = await this.checkUrl(dto.url);
+    if (dto.topics !== undefined) subscription.topics = unique(dto.topics);
+    if (dto.description !== undefined) subscription.description = dto.description;
+    if (dto.enabled !== undefined && dto.enabled !== subscription.enabled) {
+      subscription.enabled = dto.enabled;
+      subscription.disabledReason = dto.enabled ? null : 'disabled by its owner';
+      subscription.failingSince = null;
+    }
+    return this.subscriptions.save(subscription);
+  }
+
+  /** Deletes the subscription and its deliveries. */
+  async remove(tenantId: string, id: string): Promise<void> {
+    const { affected } = await this.subscriptions.delete({ id, tenantId });
+    if (!affected) {
+      throw new NotificationsError(
+        NotificationsErrorCode.SubscriptionNotFound,
+        `Subscription ${id} not found`,
+      );
+    }
+  }
+
+  /** A new secret; the old one keeps signing beside it for `secretRotationGrace`. */
+  async rotateSecret(tenantId: string, id: string): Promise<SubscriptionSecrets> {
+    const subscription = await this.get(tenantId, id);
+    const secret = generateWebhookSecret();
+    subscription.previousSecret = subscription.secret;
+    subscription.previousSecretExpiresAt = new Date(
+      this.options.clock.now().getTime() + this.options.secretRotationGrace,
+    );
+    subscription.secret = this.box.seal(secret);
+    await this.subscriptions.save(subscription);
+    return this.openSecrets(subscription);
+  }
+
+  /** The secrets signing right now, opened. */
+  async readSecrets(tenantId: string, id: string): Promise<SubscriptionSecrets> {
+    return this.openSecrets(await this.get(tenantId, id));
+  }
+
+  /** Secrets to sign with now: the current one, and the previous one during its grace period. */
+  signingSecrets(subscription: SubscriptionEntity): string[] {
+    const { secret, previousSecret } = this.openSecrets(subscription);
+    return previousSecret ? [secret, previousSecret] : [secret];
+  }
+
+  private openSecrets(subscription: SubscriptionEntity): SubscriptionSecrets {
+    const live =
+      subscription.previousSecret !== null &&
+      subscription.previousSecretExpiresAt !== null &&
+      subscription.previousSecretExpiresAt > this.options.clock.now();
+    return {
+      secret: this.box.open(subscription.secret),
+      previousSecret:
+        live && subscription.previousSecret ? this.box.open(subscription.previousSecret) : null,
+      previousSecretExpiresAt: live ? subscription.previousSecretExpiresAt : null,
+    };
+  }
+
+  /** Refuses what the guard refuses, names resolving to private addresses included. */
+  private async checkUrl(url: string): Promise<string> {
+    try {
+      return (await this.guard.checkDestination(url)).toString();
+    } catch (error) {
+      if (!(error instanceof DestinationNotAllowedError)) throw error;
+      throw new NotificationsError(
+        NotificationsErrorCode.UrlNotAllowed,
+        `url is not allowed: ${error.message}`,
+        { reason: error.reason },
+      );
+    }
+  }
+}
+
+function unique(topics: string[]): string[] {
+  return [...new Set(topics)];
+}
