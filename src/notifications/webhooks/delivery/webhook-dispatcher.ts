@@ -13,8 +13,9 @@ import { judgeAttempt, retryDelay } from './retry-policy';
 import { signWebhook } from './webhook-signer';
 
 const SNIPPET_BYTES = 4096;
-/** How long past the attempt's own timeout a claim is held before the sweeper presumes it dead. */
-const LEASE_MARGIN_MS = 30_000;
+/** How long past the attempt's own timeout a claim is held before the sweeper presumes it dead
+ * (recording the outcome takes two short queries; a worker that is gone this long is dead). */
+const LEASE_MARGIN_MS = 5_000;
 /** When a subscription is at its in-flight cap, the hint comes back after this long. */
 const CAP_RETRY_MS = 500;
 
