@@ -5,6 +5,10 @@ export class Webhooks1763820000000 implements MigrationInterface {
   name = 'Webhooks1763820000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // created_at is kept to the millisecond (timestamptz(3)) because lists page by
+    // (created_at, id) with cursors made from a JS Date: at Postgres's microseconds a cursor would
+    // fall between rows, repeating or skipping those created in the same millisecond. updated_at
+    // is rounded alike so it never reads as earlier than created_at.
     await queryRunner.query(`
       CREATE TABLE herald.subscriptions (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -18,8 +22,8 @@ export class Webhooks1763820000000 implements MigrationInterface {
         previous_secret bytea,
         previous_secret_expires_at timestamptz,
         failing_since timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(
       `CREATE INDEX subscriptions_tenant_idx ON herald.subscriptions (tenant_id, created_at, id)`,
@@ -50,8 +54,8 @@ export class Webhooks1763820000000 implements MigrationInterface {
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
         lease_until timestamptz,
         last_error text,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz(3) NOT NULL DEFAULT now(),
         UNIQUE (event_id, subscription_id)
       )`);
     await queryRunner.query(

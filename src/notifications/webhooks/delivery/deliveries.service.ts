@@ -9,15 +9,18 @@ import type { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
 import { DeliveryEntity, type DeliveryStatus } from './delivery.entity';
+import { SUBSCRIPTION_WANTS_EVENT } from './fan-out';
 
 const DEFAULT_PAGE = 20;
 
 // Replay re-arms deliveries that already ended; one still pending keeps its own schedule.
 const REPLAY = `
   INSERT INTO herald.deliveries (event_id, subscription_id, tenant_id)
-  SELECT e.id, $1, e.tenant_id FROM herald.events e, herald.sequencer_state st
-  WHERE st.id = 1 AND e.tenant_id = $2 AND e.position > GREATEST($3::bigint, st.pruned_through)
-    AND herald.topic_matches($4::text[], e.topic)
+  SELECT e.id, s.id, e.tenant_id
+  FROM herald.subscriptions s, herald.events e, herald.sequencer_state st
+  WHERE s.id = $1 AND st.id = 1 AND e.tenant_id = s.tenant_id
+    AND e.position > GREATEST($2::bigint, st.pruned_through)
+    AND ${SUBSCRIPTION_WANTS_EVENT}
   ORDER BY e.position
   ON CONFLICT (event_id, subscription_id) DO UPDATE
     SET status = 'pending', retries = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
@@ -84,7 +87,10 @@ export class DeliveriesService {
        RETURNING id, subscription_id, attempts`,
       [id, tenantId],
     );
-    this.queue.hint(rows);
+    // A pending delivery may already have a delayed job for this attempt; a hint under the same
+    // job id would collapse into it and wait out its delay. The claim keeps the two from both
+    // recording an attempt.
+    this.queue.hint(rows, 0, `:retry${Date.now()}`);
     const delivery = await this.deliveries.findOneBy({ id, tenantId });
     if (!delivery)
       throw new NotificationsError(
@@ -102,11 +108,11 @@ export class DeliveriesService {
   async replay(subscription: SubscriptionEntity, after: string): Promise<number> {
     const rows = await this.dataSource.query<DeliveryHint[]>(REPLAY, [
       subscription.id,
-      subscription.tenantId,
       parseCursor(after).toString(),
-      subscription.topics,
     ]);
-    this.queue.hint(rows);
+    // A delivery failed by disabling its subscription may still have a delayed job for this
+    // attempt; a hint of its own is not swallowed by it.
+    this.queue.hint(rows, 0, `:replay${Date.now()}`);
     return rows.length;
   }
 

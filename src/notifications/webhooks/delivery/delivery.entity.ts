@@ -40,9 +40,10 @@ export class DeliveryEntity {
   @Column('text', { name: 'last_error', nullable: true })
   lastError!: string | null;
 
-  @Column('timestamptz', { name: 'created_at' })
+  /** Milliseconds only, so a page cursor made from it is exact. */
+  @Column({ type: 'timestamptz', name: 'created_at', precision: 3 })
   createdAt!: Date;
 
-  @Column('timestamptz', { name: 'updated_at' })
+  @Column({ type: 'timestamptz', name: 'updated_at', precision: 3 })
   updatedAt!: Date;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { StringDecoder } from 'node:string_decoder';
 import type { DataSource, EntityManager } from 'typeorm';
 import { request, type Dispatcher } from 'undici';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
@@ -213,7 +214,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
         await this.disable(manager, subscriptionId, claimed, 'endpoint answered 410 Gone');
         return;
       }
-      const [{ failing_since }] = await manager.query<{ failing_since: Date }[]>(
+      // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
+      const [[{ failing_since }]] = await manager.query<[{ failing_since: Date }[], number]>(
         `UPDATE herald.subscriptions SET failing_since = coalesce(failing_since, $2) WHERE id = $1
          RETURNING failing_since`,
         [subscriptionId, now],
@@ -270,7 +272,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
     claimed: Claimed,
     reason: string,
   ): Promise<void> {
-    const disabled = await manager.query<{ id: string }[]>(
+    // [rows, affected count]: no row means another attempt disabled it first and has told.
+    const [disabled] = await manager.query<[{ id: string }[], number]>(
       `UPDATE herald.subscriptions SET enabled = false, disabled_reason = $2, updated_at = now()
        WHERE id = $1 AND enabled RETURNING id`,
       [subscriptionId, reason],
@@ -328,7 +331,9 @@ async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): unknown })
     if (size >= SNIPPET_BYTES) break;
   }
   body.destroy();
-  return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8');
+  // A cut through a multi-byte character would decode to U+FFFD, 3 bytes where 1 or 2 were kept,
+  // and overrun the limit; the decoder holds an incomplete character back instead.
+  return new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES));
 }
 
 function describe(error: unknown): string {

@@ -1,0 +1,394 @@
+import request from 'supertest';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createSubscription, type TestSubscription } from './utils/create-subscription';
+import { createTenant, type TestTenant } from './utils/create-tenant';
+import { expectEventually } from './utils/expect-eventually';
+import { listDeliveries, type TestDelivery } from './utils/list-deliveries';
+import { pgQuery } from './utils/pg-query';
+import { publishAndSequence } from './utils/publish-event';
+import { readEvents } from './utils/read-events';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { startTestApp, type TestApp } from './utils/test-app';
+import { useReceivers } from './utils/use-receivers';
+import { verifyWebhook } from './utils/verify-webhook';
+import type { ReceivedWebhook, WebhookReceiver } from './utils/webhook-receiver';
+
+/** HERALD_RETRY_SCHEDULE below: 3 retries, so 4 attempts. */
+const ATTEMPTS = 4;
+
+describe('webhook fan-out, delivery and retries', () => {
+  let db: TestDatabase;
+  let herald: TestApp;
+  const startReceiver = useReceivers();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    herald = await startTestApp({
+      databaseUrl: db.url,
+      env: {
+        HERALD_RETRY_SCHEDULE: '200ms,200ms,200ms',
+        // The first retry waits in Bull, the next two are parked in Postgres for the sweeper.
+        HERALD_FAST_RETRIES: '1',
+        HERALD_SWEEP_INTERVAL: '200ms',
+        HERALD_DELIVERY_TIMEOUT: '1s',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+    await db?.drop();
+  });
+
+  const api = () => request(herald.baseUrl);
+  const publish = (tenant: TestTenant, topic: string, payload: object = {}) =>
+    publishAndSequence(herald, tenant, topic, { ...payload });
+  const deliveriesOf = (tenant: TestTenant, subscription: TestSubscription) =>
+    listDeliveries(herald, tenant, subscription.id);
+  /** Waits until the subscription's only delivery is settled (not pending), and returns it. */
+  const settled = (tenant: TestTenant, subscription: TestSubscription, timeoutMs = 5000) =>
+    expectEventually(
+      async () => {
+        const [delivery, ...rest] = await deliveriesOf(tenant, subscription);
+        expect(rest).toEqual([]);
+        expect(delivery?.status).not.toBe('pending');
+        return delivery;
+      },
+      { timeoutMs },
+    );
+  const expectAllVerified = (receiver: WebhookReceiver, secret: string) =>
+    receiver.received.map((hook) => verifyWebhook(secret, hook));
+  const timestampOf = (hook: ReceivedWebhook) => Number(hook.headers['webhook-timestamp']);
+
+  describe('fan-out', () => {
+    it('creates one delivery per matching (event, subscription), wildcards included', async () => {
+      const tenant = await createTenant(herald);
+      const stranger = await createTenant(herald);
+      const topicsOf = {
+        prefix: ['order.*'],
+        everything: ['*'],
+        exact: ['order.created'],
+        invoices: ['invoice.*'],
+        overlapping: ['order.*', 'order.created', '*'],
+        disabled: ['*'],
+      };
+      const subscriptions = new Map<string, { sub: TestSubscription; receiver: WebhookReceiver }>();
+      for (const [name, topics] of Object.entries(topicsOf)) {
+        const receiver = await startReceiver();
+        subscriptions.set(name, {
+          sub: await createSubscription(herald, tenant, receiver.url, topics),
+          receiver,
+        });
+      }
+      const disabled = subscriptions.get('disabled');
+      await api()
+        .patch(`/v1/subscriptions/${disabled?.sub.id}`)
+        .set(tenant.auth)
+        .send({ enabled: false })
+        .expect(200);
+      const strangerReceiver = await startReceiver();
+      await createSubscription(herald, stranger, strangerReceiver.url, ['*']);
+
+      const events = {
+        created: await publish(tenant, 'order.created'),
+        itemAdded: await publish(tenant, 'order.item.added'),
+        lookalike: await publish(tenant, 'orders.created'),
+        invoice: await publish(tenant, 'invoice.paid'),
+      };
+      const expected: Record<string, string[]> = {
+        prefix: [events.created.id, events.itemAdded.id],
+        everything: Object.values(events).map((e) => e.id),
+        exact: [events.created.id],
+        invoices: [events.invoice.id],
+        overlapping: Object.values(events).map((e) => e.id),
+        disabled: [],
+      };
+
+      for (const [name, { sub, receiver }] of subscriptions) {
+        const want = expected[name];
+        await expectEventually(() => expect(receiver.received).toHaveLength(want.length));
+        expectAllVerified(receiver, sub.secret);
+        const ids = receiver.received.map((hook) => String(hook.headers['webhook-id']));
+        expect({ name, ids: ids.sort() }).toEqual({ name, ids: [...want].sort() });
+      }
+      const rows = await pgQuery<{ event_id: string; subscription_id: string; n: string }>(
+        db.url,
+        `SELECT event_id, subscription_id, count(*) AS n FROM herald.deliveries
+         WHERE tenant_id = $1 GROUP BY event_id, subscription_id`,
+        [tenant.tenantId],
+      );
+      const wanted = [...subscriptions].flatMap(([name, { sub }]) =>
+        expected[name].map((eventId) => `${eventId}/${sub.id}/1`),
+      );
+      expect(rows.map((r) => `${r.event_id}/${r.subscription_id}/${r.n}`).sort()).toEqual(
+        wanted.sort(),
+      );
+      await delay(200);
+      expect(disabled?.receiver.received).toEqual([]);
+      expect(strangerReceiver.received).toEqual([]);
+    });
+  });
+
+  describe('the request', () => {
+    it('carries the Standard Webhooks headers and the {type, timestamp, data} body', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      const payload = { id: 42, name: 'Zoë “quoted” ✓', nested: { list: [1, null, true] } };
+      const published = await api()
+        .post('/v1/events')
+        .set(tenant.auth)
+        .send({ topic: 'order.created', payload })
+        .expect(201);
+
+      await expectEventually(() => expect(receiver.received).toHaveLength(1));
+      const [hook] = receiver.received;
+      expect(hook.headers['content-type']).toBe('application/json');
+      expect(hook.headers['webhook-id']).toBe(published.body.id);
+      expect(hook.headers['webhook-timestamp']).toMatch(/^\d+$/);
+      expect(Math.abs(timestampOf(hook) - hook.receivedAt / 1000)).toBeLessThan(2);
+      expect(hook.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+={0,2}$/);
+      const body = JSON.parse(hook.body) as Record<string, unknown>;
+      expect(Object.keys(body)).toEqual(['type', 'timestamp', 'data']);
+      expect(body).toEqual({
+        type: 'order.created',
+        timestamp: published.body.createdAt,
+        data: payload,
+      });
+      expect(verifyWebhook(sub.secret, hook)).toEqual(body);
+    });
+
+    it('does not follow a redirect and counts it as a failure', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      const elsewhere = await startReceiver();
+      receiver.answer = () => ({ status: 302, headers: { location: elsewhere.url } });
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      await publish(tenant, 'order.created');
+
+      const delivery = await settled(tenant, sub);
+      expect(delivery).toMatchObject({
+        status: 'failed',
+        lastError: expect.stringContaining('302'),
+      });
+      expect(delivery.attempts.map((a) => a.statusCode)).toEqual(Array(ATTEMPTS).fill(302));
+      expect(receiver.received).toHaveLength(ATTEMPTS);
+      expectAllVerified(receiver, sub.secret);
+      expect(elsewhere.received).toEqual([]);
+    });
+
+    it('gives up on a receiver slower than HERALD_DELIVERY_TIMEOUT and records a timeout', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      receiver.answer = () => 'hang';
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      await publish(tenant, 'order.created');
+
+      const [delivery] = await expectEventually(
+        async () => {
+          const all = await deliveriesOf(tenant, sub);
+          expect(all[0]?.attempts.length).toBeGreaterThanOrEqual(1);
+          return all;
+        },
+        { timeoutMs: 4000 },
+      );
+      const [first] = delivery.attempts;
+      expect(first).toMatchObject({
+        attempt: 1,
+        statusCode: null,
+        error: expect.stringMatching(/timeout/i),
+      });
+      expect(first.durationMs).toBeGreaterThanOrEqual(950);
+      expect(first.durationMs).toBeLessThan(2500);
+      expect(delivery.lastError).toMatch(/timeout/i);
+      expectAllVerified(receiver, sub.secret);
+    });
+  });
+
+  describe('retries', () => {
+    it('retries a failing receiver until it answers 2xx, with the same webhook-id and fresh timestamps', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      let calls = 0;
+      receiver.answer = () => (++calls <= 3 ? { status: 500 } : { status: 204 });
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      const event = await publish(tenant, 'order.created', { n: 1 });
+
+      const delivery = await settled(tenant, sub);
+      expect(delivery.status).toBe('succeeded');
+      expect(delivery.attempts.map((a) => [a.attempt, a.statusCode])).toEqual([
+        [1, 500],
+        [2, 500],
+        [3, 500],
+        [4, 204],
+      ]);
+      expect(receiver.received).toHaveLength(ATTEMPTS);
+      expect(expectAllVerified(receiver, sub.secret).every((b) => b.data.n === 1)).toBe(true);
+      for (const [i, hook] of receiver.received.entries()) {
+        expect(hook.headers['webhook-id']).toBe(event.id);
+        // Signed when sent, not when first tried.
+        expect(Math.abs(timestampOf(hook) - hook.receivedAt / 1000)).toBeLessThan(2);
+        // The schedule's 200 ms, less its 20 % jitter.
+        if (i > 0)
+          expect(hook.receivedAt - receiver.received[i - 1].receivedAt).toBeGreaterThanOrEqual(150);
+      }
+    });
+
+    it('fails after exactly n + 1 attempts and publishes webhook.attempt.exhausted; a retry then succeeds', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      const watcher = await startReceiver();
+      receiver.answer = () => ({ status: 500, body: 'down' });
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      const operations = await createSubscription(herald, tenant, watcher.url, ['webhook.*']);
+      const event = await publish(tenant, 'order.created');
+
+      const delivery = await settled(tenant, sub);
+      expect(delivery).toMatchObject({
+        status: 'failed',
+        nextAttemptAt: null,
+        lastError: 'HTTP 500',
+      });
+      expect(delivery.attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
+      await delay(700);
+      expect(receiver.received).toHaveLength(ATTEMPTS);
+      expectAllVerified(receiver, sub.secret);
+      expect(await listDeliveries(herald, tenant, sub.id, { status: 'failed' })).toHaveLength(1);
+      expect(await listDeliveries(herald, tenant, sub.id, { status: 'pending' })).toHaveLength(0);
+
+      const exhausted = {
+        type: 'webhook.attempt.exhausted',
+        data: {
+          subscriptionId: sub.id,
+          deliveryId: delivery.id,
+          eventId: event.id,
+          topic: 'order.created',
+          attempts: ATTEMPTS,
+          lastError: 'HTTP 500',
+        },
+      };
+      const page = await expectEventually(async () => {
+        const read = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
+        expect(read.events).toHaveLength(1);
+        return read;
+      });
+      expect(page.events[0]).toMatchObject({ topic: exhausted.type, payload: exhausted.data });
+      // Operational events are events like any other: a subscription to them gets them.
+      await expectEventually(() => expect(watcher.received).toHaveLength(1));
+      expect(verifyWebhook(operations.secret, watcher.received[0])).toMatchObject(exhausted);
+
+      receiver.answer = () => ({ status: 200 });
+      await api().post(`/v1/deliveries/${delivery.id}/retry`).set(tenant.auth).expect(202);
+      const retried = await settled(tenant, sub);
+      expect(retried.status).toBe('succeeded');
+      expect(retried.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 500, 200]);
+      expect(new Set(receiver.received.map((h) => h.headers['webhook-id']))).toEqual(
+        new Set([event.id]),
+      );
+      expectAllVerified(receiver, sub.secret);
+    });
+
+    it('disables the subscription at once on 410 Gone and fails its pending deliveries', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      receiver.answer = ({ body }) =>
+        body.includes('"order.slow"')
+          ? { status: 429, headers: { 'retry-after': '60' } }
+          : { status: 410 };
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      // A delivery left pending, its next attempt a minute away.
+      const waiting = await publish(tenant, 'order.slow');
+      await expectEventually(async () =>
+        expect(await deliveriesOf(tenant, sub)).toMatchObject([
+          { status: 'pending', attempts: [{ statusCode: 429 }] },
+        ]),
+      );
+
+      const gone = await publish(tenant, 'order.gone');
+      const read = await expectEventually(async () => {
+        const response = await api()
+          .get(`/v1/subscriptions/${sub.id}`)
+          .set(tenant.auth)
+          .expect(200);
+        expect(response.body.enabled).toBe(false);
+        return response.body as { disabledReason: string };
+      });
+      expect(read.disabledReason).toMatch(/410/);
+      const deliveries = new Map<string, TestDelivery>(
+        (await deliveriesOf(tenant, sub)).map((d) => [d.eventId, d]),
+      );
+      expect(deliveries.get(gone.id)).toMatchObject({
+        status: 'failed',
+        attempts: [{ attempt: 1, statusCode: 410 }],
+      });
+      expect(deliveries.get(waiting.id)).toMatchObject({
+        status: 'failed',
+        lastError: expect.stringMatching(/disabled/),
+      });
+      expect(deliveries.get(waiting.id)?.attempts).toHaveLength(1);
+
+      const { events } = await expectEventually(async () => {
+        const page = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
+        expect(page.events.map((e) => e.topic)).toEqual(['webhook.subscription.disabled']);
+        return page;
+      });
+      expect(events[0].payload).toEqual({
+        subscriptionId: sub.id,
+        url: receiver.url,
+        reason: read.disabledReason,
+      });
+
+      const later = await publish(tenant, 'order.later');
+      await delay(300);
+      expect(receiver.received).toHaveLength(2);
+      expectAllVerified(receiver, sub.secret);
+      const rows = await pgQuery(db.url, 'SELECT 1 FROM herald.deliveries WHERE event_id = $1', [
+        later.id,
+      ]);
+      expect(rows).toEqual([]);
+    });
+
+    it('announces a subscription disabled once, however many attempts meet the 410', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      receiver.answer = () => ({ status: 410 });
+      for (let n = 0; n < 5; n++) await publish(tenant, 'order.created', { n });
+      // A replay hints all five deliveries at once, so their attempts run side by side.
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      await api()
+        .post(`/v1/subscriptions/${sub.id}/replay`)
+        .set(tenant.auth)
+        .send({ after: '0' })
+        .expect(202, { scheduled: 5 });
+      await expectEventually(async () => {
+        const deliveries = await deliveriesOf(tenant, sub);
+        expect(deliveries.map((d) => d.status)).toEqual(Array(5).fill('failed'));
+      });
+      await delay(300);
+      const { events } = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
+      expect(events.map((e) => e.topic)).toEqual(['webhook.subscription.disabled']);
+      expect(receiver.received.length).toBeGreaterThanOrEqual(1);
+      expectAllVerified(receiver, sub.secret);
+    });
+
+    it.each([429, 503])('honours Retry-After on %i', async (status) => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      let calls = 0;
+      receiver.answer = () =>
+        ++calls === 1 ? { status, headers: { 'retry-after': '1' } } : { status: 204 };
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      await publish(tenant, 'order.created');
+
+      const delivery = await settled(tenant, sub);
+      expect(delivery.status).toBe('succeeded');
+      expect(delivery.attempts.map((a) => a.statusCode)).toEqual([status, 204]);
+      const [first, second] = receiver.received;
+      // Not the schedule's 200 ms: the second attempt waits the second the receiver asked for.
+      expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(950);
+      expect(timestampOf(second)).toBeGreaterThan(timestampOf(first));
+      expect(first.headers['webhook-id']).toBe(second.headers['webhook-id']);
+      expectAllVerified(receiver, sub.secret);
+    });
+  });
+});

@@ -1,0 +1,187 @@
+import request from 'supertest';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createSubscription, type TestSubscription } from './utils/create-subscription';
+import { createTenant, type TestTenant } from './utils/create-tenant';
+import { expectEventually } from './utils/expect-eventually';
+import { listDeliveries } from './utils/list-deliveries';
+import { publishAndSequence } from './utils/publish-event';
+import { readEvents } from './utils/read-events';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { startTestApp, type TestApp } from './utils/test-app';
+import { useReceivers } from './utils/use-receivers';
+import { verifyWebhook } from './utils/verify-webhook';
+import type { WebhookReceiver } from './utils/webhook-receiver';
+
+/** The default `maxInFlightPerSubscription`. */
+const IN_FLIGHT_CAP = 10;
+
+describe('a bad endpoint hurts only itself', () => {
+  let db: TestDatabase;
+  let herald: TestApp;
+  const startReceiver = useReceivers();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    herald = await startTestApp({
+      databaseUrl: db.url,
+      env: {
+        // A hanging receiver holds its attempts for the whole test.
+        HERALD_DELIVERY_TIMEOUT: '10s',
+        HERALD_DISABLE_AFTER: '1s',
+        // Twelve retries over about three seconds: longer than HERALD_DISABLE_AFTER.
+        HERALD_RETRY_SCHEDULE: Array(12).fill('250ms').join(','),
+        HERALD_FAST_RETRIES: '2',
+        HERALD_SWEEP_INTERVAL: '200ms',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+    await db?.drop();
+  });
+
+  const api = () => request(herald.baseUrl);
+  const post = (tenant: TestTenant, topic: string, payload: object = {}) =>
+    api().post('/v1/events').set(tenant.auth).send({ topic, payload }).expect(201);
+  const readSubscription = async (tenant: TestTenant, sub: TestSubscription) =>
+    (await api().get(`/v1/subscriptions/${sub.id}`).set(tenant.auth).expect(200)).body as {
+      enabled: boolean;
+      disabledReason: string | null;
+    };
+  const expectAllVerified = (receiver: WebhookReceiver, secret: string) =>
+    receiver.received.forEach((hook) => verifyWebhook(secret, hook));
+
+  it('keeps delivering to healthy subscriptions while one receiver hangs with 30 events queued', async () => {
+    const tenant = await createTenant(herald);
+    const neighbour = await createTenant(herald);
+    const hanging = await startReceiver();
+    hanging.answer = () => 'hang';
+    const sameTenant = await startReceiver();
+    const otherTenant = await startReceiver();
+    const stuck = await createSubscription(herald, tenant, hanging.url, ['load.*']);
+    const healthy = await createSubscription(herald, tenant, sameTenant.url, ['other.*']);
+    const elsewhere = await createSubscription(herald, neighbour, otherTenant.url, ['load.*']);
+
+    for (let i = 0; i < 30; i++) await post(tenant, 'load.item', { i });
+    await expectEventually(() => expect(hanging.received).toHaveLength(IN_FLIGHT_CAP));
+
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) {
+      await post(tenant, 'other.item', { i });
+      await post(neighbour, 'load.item', { i });
+    }
+    await expectEventually(
+      () => {
+        expect(sameTenant.received).toHaveLength(5);
+        expect(otherTenant.received).toHaveLength(5);
+      },
+      { timeoutMs: 3000 },
+    );
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(3000);
+    expectAllVerified(sameTenant, healthy.secret);
+    expectAllVerified(otherTenant, elsewhere.secret);
+
+    // The hanging endpoint is held at its cap, the rest of its backlog waiting.
+    await delay(300);
+    expect(hanging.received).toHaveLength(IN_FLIGHT_CAP);
+    expectAllVerified(hanging, stuck.secret);
+    const backlog = await listDeliveries(herald, tenant, stuck.id, { status: 'pending' });
+    expect(backlog).toHaveLength(30);
+  });
+
+  it('disables a subscription with no success for HERALD_DISABLE_AFTER', async () => {
+    const tenant = await createTenant(herald);
+    const receiver = await startReceiver();
+    receiver.answer = () => ({ status: 500 });
+    const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+    const event = await publishAndSequence(herald, tenant, 'order.created');
+
+    const read = await expectEventually(
+      async () => {
+        const current = await readSubscription(tenant, sub);
+        expect(current.enabled).toBe(false);
+        return current;
+      },
+      { timeoutMs: 5000 },
+    );
+    expect(read.disabledReason).toMatch(/no successful delivery since/);
+    const [delivery] = await listDeliveries(herald, tenant, sub.id);
+    expect(delivery).toMatchObject({ eventId: event.id, status: 'failed' });
+    // Disabled by time, before the schedule ran out.
+    expect(delivery.attempts.length).toBeGreaterThanOrEqual(2);
+    expect(delivery.attempts.length).toBeLessThan(13);
+    const span =
+      Date.parse(delivery.attempts.at(-1)?.startedAt ?? '') -
+      Date.parse(delivery.attempts[0].startedAt);
+    expect(span).toBeGreaterThanOrEqual(900);
+
+    const page = await expectEventually(async () => {
+      const events = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
+      expect(events.events.map((e) => e.topic)).toEqual(['webhook.subscription.disabled']);
+      return events;
+    });
+    expect(page.events[0].payload).toMatchObject({
+      subscriptionId: sub.id,
+      reason: read.disabledReason,
+    });
+    const attempts = receiver.received.length;
+    await delay(600);
+    expect(receiver.received).toHaveLength(attempts);
+
+    // Re-enabled, it starts a fresh count: one failure does not disable it again.
+    await api()
+      .patch(`/v1/subscriptions/${sub.id}`)
+      .set(tenant.auth)
+      .send({ enabled: true })
+      .expect(200);
+    let calls = 0;
+    receiver.answer = () => (++calls === 1 ? { status: 500 } : { status: 204 });
+    await publishAndSequence(herald, tenant, 'order.created');
+    await expectEventually(async () =>
+      expect(await listDeliveries(herald, tenant, sub.id, { status: 'succeeded' })).toHaveLength(1),
+    );
+    expect(await readSubscription(tenant, sub)).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+    });
+    expectAllVerified(receiver, sub.secret);
+  });
+
+  it('never disables a subscription that fails now and then but succeeds in between', async () => {
+    const tenant = await createTenant(herald);
+    const receiver = await startReceiver();
+    // Every event's first attempt fails and its retry succeeds, for three times HERALD_DISABLE_AFTER.
+    const seen = new Set<string>();
+    receiver.answer = ({ headers }) => {
+      const id = String(headers['webhook-id']);
+      if (seen.has(id)) return { status: 204 };
+      seen.add(id);
+      return { status: 503 };
+    };
+    const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+    const until = Date.now() + 3000;
+    let published = 0;
+    while (Date.now() < until) {
+      await post(tenant, 'order.tick', { n: published++ });
+      await delay(150);
+    }
+
+    await expectEventually(
+      async () => {
+        const deliveries = await listDeliveries(herald, tenant, sub.id, { status: 'succeeded' });
+        expect(deliveries).toHaveLength(published);
+      },
+      { timeoutMs: 5000 },
+    );
+    expect(await readSubscription(tenant, sub)).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+    });
+    expect(receiver.received).toHaveLength(2 * published);
+    expectAllVerified(receiver, sub.secret);
+    const { events } = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
+    expect(events).toEqual([]);
+  });
+});
