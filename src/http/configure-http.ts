@@ -17,6 +17,8 @@ export function configureHttp(app: NestExpressApplication): void {
   app.use(jsonBodyErrors);
   app.useGlobalFilters(new HeraldExceptionFilter());
   app.disable('x-powered-by');
+  // A SHA-1 of every answer buys nothing on an API whose reads are long polls.
+  app.set('etag', false);
   setupSwagger(app);
   trackHttpConnections(app.getHttpServer(), app.get(HeraldMetrics).registry);
 }

@@ -1,0 +1,251 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { startCpuMeter } from './cpu-meter';
+import { createBenchTenant } from './create-bench-tenant';
+import { dropDatabase } from './drop-database';
+import { ensureFreshBuild } from './ensure-fresh-build';
+import {
+  type LongPollBenchResult,
+  type WakeRow,
+  formatLongPollReport,
+} from './format-longpoll-report';
+import type { LongPollContext } from './long-poll-context';
+import { type PollMemoryResult, measurePollMemory } from './measure-poll-memory';
+import { type SustainedResult, measureSustainedPolling } from './measure-sustained-polling';
+import { type WakeResult, measureWakeLatency } from './measure-wake-latency';
+import { closeMetricsScraper } from './scrape-metrics';
+import { type ServerProcess, spawnServerProcess } from './spawn-server-process';
+
+const ROOT = resolve(__dirname, '..');
+const PG_SERVER = 'postgres://postgres@127.0.0.1:5432';
+const DATABASE = `herald_bench_lp_${process.pid}`;
+const ADMIN_TOKEN = 'bench-longpoll-admin-token-0123456789';
+/**
+ * No `worker`: with an empty subscription table it would do nothing here, but it would consume
+ * jobs from Bull's default `herald` prefix, which another local Herald on this Redis may own.
+ */
+const SERVER_ROLES = 'api,sequencer';
+
+const WAKE_KS = [100, 1_000, 5_000];
+const WAKE_TARGETS_MS = new Map([
+  [1_000, 50],
+  [5_000, 150],
+]);
+const ROUNDS = 3;
+const WARMUP_K = 1_000;
+const MEMORY_POLLS = 10_000;
+const MEMORY_TARGET_BYTES = 8 * 1024;
+const SUSTAINED = { pollers: 20, publishers: 8, publishMs: 10_000, drainTimeoutMs: 15_000 };
+
+/** A run normally takes about 2 minutes; past this something is stuck. */
+const WATCHDOG_MS = 5 * 60_000;
+
+/** Client sockets of the memory phase, plus headroom for everything else. */
+const FDS_NEEDED = MEMORY_POLLS + 1_000;
+
+/** The 1-minute load average: other work on the machine makes every figure here noisy. */
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+function openFileLimit(): number {
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
+  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+}
+
+async function postgresVersion(): Promise<string> {
+  const client = new Client({ connectionString: `${PG_SERVER}/postgres` });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>(
+      `SELECT current_setting('server_version') AS v`,
+    );
+    return `PostgreSQL ${rows[0]?.v ?? '?'}`;
+  } finally {
+    await client.end();
+  }
+}
+
+interface Phases {
+  wake: WakeResult[];
+  memory: PollMemoryResult;
+}
+
+/** (a) and (b) against one server: Herald's or the raw baseline's. */
+async function measureHeldPolls(server: ServerProcess, apiKey: string): Promise<Phases> {
+  const agent = new Agent({ keepAlive: true, maxSockets: SUSTAINED.publishers });
+  const context: LongPollContext = { baseUrl: server.baseUrl, pid: server.pid, apiKey, agent };
+  try {
+    log(`  warm-up: ${WARMUP_K} held polls`);
+    await measureWakeLatency(context, WARMUP_K, 1);
+    const wake: WakeResult[] = [];
+    for (const k of WAKE_KS) {
+      log(`  (a) wake latency, K = ${k}, ${ROUNDS} rounds`);
+      wake.push(await measureWakeLatency(context, k, ROUNDS));
+    }
+    log(`  (b) memory, ${MEMORY_POLLS} held polls`);
+    const memory = await measurePollMemory(context, MEMORY_POLLS, () => server.collectGarbage());
+    return { wake, memory };
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function measureSustained(server: ServerProcess, apiKey: string): Promise<SustainedResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: SUSTAINED.publishers });
+  const context: LongPollContext = { baseUrl: server.baseUrl, pid: server.pid, apiKey, agent };
+  try {
+    log(`  (c) sustained, ${SUSTAINED.publishMs / 1000} s of publishing`);
+    return await measureSustainedPolling(context, SUSTAINED);
+  } finally {
+    agent.destroy();
+  }
+}
+
+function compose(
+  herald: Phases,
+  raw: Phases,
+  sustained: SustainedResult,
+  settings: LongPollBenchResult['settings'],
+): LongPollBenchResult {
+  const wake = herald.wake.map((row, index): WakeRow => {
+    const target = WAKE_TARGETS_MS.get(row.k) ?? null;
+    const rawRow = raw.wake[index];
+    return {
+      ...row,
+      raw: rawRow.latency,
+      rawServerBusy: rawRow.serverBusy,
+      rawClientBusy: rawRow.clientBusy,
+      p99VsRaw: row.latency.p99 / rawRow.latency.p99,
+      targetP99Ms: target,
+      met: target === null ? null : row.wrong === 0 && row.latency.p99 <= target,
+    };
+  });
+  const { memory } = herald;
+  return {
+    settings,
+    wake,
+    memory: {
+      ...memory,
+      raw: raw.memory,
+      targetBytesPerPoll: MEMORY_TARGET_BYTES,
+      met:
+        memory.heldWaiters === MEMORY_POLLS &&
+        memory.releaseMs !== null &&
+        memory.rssPerPoll <= MEMORY_TARGET_BYTES,
+    },
+    sustained: {
+      ...sustained,
+      met:
+        sustained.published > 0 &&
+        sustained.publishErrors === 0 &&
+        sustained.lost === 0 &&
+        sustained.duplicated === 0 &&
+        sustained.unexpected === 0 &&
+        sustained.outOfOrder === 0 &&
+        sustained.allSameOrder,
+    },
+  };
+}
+
+const startedAt = performance.now();
+
+function log(message: string): void {
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1).padStart(5);
+  console.error(`[bench:longpoll ${seconds} s] ${message}`);
+}
+
+async function main(): Promise<void> {
+  const limit = openFileLimit();
+  if (limit < FDS_NEEDED) {
+    throw new Error(`open-file limit ${limit} < ${FDS_NEEDED}: run it as npm run bench:longpoll`);
+  }
+  const profileDir = process.argv.includes('--cpu-prof')
+    ? join(tmpdir(), `herald-longpoll-profile-${process.pid}`)
+    : undefined;
+  const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  log('building if src/ is newer than dist/main.js');
+  const loadBefore = loadAverage();
+  const build = ensureFreshBuild(ROOT);
+  if (build.status === 'stale') {
+    log(`WARNING: src/ does not compile now; measuring the existing dist/:\n${build.errors}`);
+  }
+  // A leftover of a crashed run with a recycled pid.
+  await dropDatabase(PG_SERVER, DATABASE);
+  let server: ServerProcess | undefined;
+  const cleanUp = async () => {
+    closeMetricsScraper();
+    await server?.stop();
+    await dropDatabase(PG_SERVER, DATABASE);
+  };
+  const interrupted = () => {
+    log('interrupted: stopping the server and dropping the database');
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const watchdog = setTimeout(() => {
+    log(`still running after ${WATCHDOG_MS / 1000} s: giving up`);
+    void cleanUp().finally(() => process.exit(1));
+  }, WATCHDOG_MS);
+  watchdog.unref();
+  let result: LongPollBenchResult;
+  try {
+    server = await spawnServerProcess({
+      root: ROOT,
+      entry: [join(ROOT, 'dist', 'main.js')],
+      env: {
+        DATABASE_URL: `${PG_SERVER}/${DATABASE}`,
+        HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
+        HERALD_LONGPOLL_MAX_WAIT: '60s',
+        HERALD_ROLES: SERVER_ROLES,
+        REDIS_URL: 'redis://127.0.0.1:6379',
+      },
+      nodeFlags,
+    });
+    log(`Herald: pid ${server.pid} on ${server.baseUrl}, database ${DATABASE}`);
+    const tenant = await createBenchTenant(server.baseUrl, ADMIN_TOKEN);
+    const heraldCpu = startCpuMeter();
+    const herald = await measureHeldPolls(server, tenant.apiKey);
+    const heraldCpuBusy = heraldCpu() ?? null;
+    const sustained = await measureSustained(server, tenant.apiKey);
+    await server.stop();
+    server = await spawnServerProcess({
+      root: ROOT,
+      entry: ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench', 'raw-poll-server.ts')],
+      gcHook: false,
+    });
+    log(`raw node:http baseline: pid ${server.pid} on ${server.baseUrl}`);
+    const rawCpu = startCpuMeter();
+    const raw = await measureHeldPolls(server, 'raw');
+    const rawCpuBusy = rawCpu() ?? null;
+    result = compose(herald, raw, sustained, {
+      cpus: availableParallelism(),
+      node: process.version,
+      postgres: await postgresVersion(),
+      serverRoles: SERVER_ROLES,
+      rounds: ROUNDS,
+      build: build.status,
+      machineCpuBusy: { herald: heraldCpuBusy, raw: rawCpuBusy },
+      loadAverage: { before: loadBefore, after: loadAverage() },
+      seconds: (performance.now() - startedAt) / 1000,
+    });
+  } finally {
+    await cleanUp();
+    clearTimeout(watchdog);
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
+  }
+  if (profileDir) log(`CPU profile of the Herald server written to ${profileDir}`);
+  console.log(formatLongPollReport(result));
+  console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
