@@ -31,7 +31,13 @@ export class AppModule {
           ...buildDataSourceOptions(config.databaseUrl),
           autoLoadEntities: true,
         }),
-        BullModule.forRoot({ url: config.redisUrl, prefix: queuePrefix }),
+        BullModule.forRoot({
+          url: config.redisUrl,
+          prefix: queuePrefix,
+          // Bull's default reconnect backoff is e^n ms up to 20 s: webhooks stalled that long after
+          // Redis is back. A flat 2 s ceiling reconnects within 2 s.
+          redis: { retryStrategy: (times: number) => Math.min(times * 200, 2000) },
+        }),
         NotificationsModule.forRoot({
           adminToken: config.adminToken,
           runSequencer: roles.has('sequencer'),

@@ -8,6 +8,8 @@ import { DELIVERY_QUEUE } from '../../notifications.constants';
 export interface DeliveryJob {
   deliveryId: string;
   subscriptionId: string;
+  /** Set on a hint sent back because the subscription was at its in-flight cap: 1 or 2. */
+  bounce?: number;
 }
 
 /** A delivery to hint about: `attempts` is the number already made (it names the next attempt). */
@@ -30,12 +32,12 @@ export class DeliveryQueue {
   constructor(@InjectQueue(DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJob>) {}
 
   /** Enqueues hints without waiting for Redis; never throws. */
-  hint(deliveries: DeliveryHint[], delayMs = 0, suffix = ''): void {
+  hint(deliveries: DeliveryHint[], delayMs = 0, suffix = '', bounce?: number): void {
     if (deliveries.length === 0) return;
     // While Redis is away the client would buffer every command in memory; the sweeper covers it.
     if (this.queue.client.status !== 'ready') return;
     const jobs = deliveries.map((delivery) => ({
-      data: { deliveryId: delivery.id, subscriptionId: delivery.subscription_id },
+      data: { deliveryId: delivery.id, subscriptionId: delivery.subscription_id, bounce },
       opts: {
         jobId: `${delivery.id}:${delivery.attempts}${suffix}`,
         delay: delayMs,

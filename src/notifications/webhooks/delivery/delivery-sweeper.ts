@@ -29,6 +29,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('HeraldSweeper');
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
+  private round = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -59,7 +60,10 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
 
   private async sweep(): Promise<number> {
     const due = await this.dataSource.query<DeliveryHint[]>(DUE, [BATCH]);
-    this.queue.hint(due);
+    // Two job ids per attempt, alternating between sweeps: an id held by a dead worker's active
+    // job (until Bull's stalled check, 30 to 60 s later) blocks every other sweep at most.
+    this.round = (this.round + 1) % 2;
+    this.queue.hint(due, 0, `:s${this.round}`);
     return due.length;
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { DeliveryQueue } from './delivery-queue';
@@ -10,6 +10,8 @@ const CONCURRENCY = 50;
 /** The worker role: hands each queued delivery to the dispatcher. */
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger('HeraldDeliveryProcessor');
+
   constructor(
     @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(WebhookDispatcher) private readonly dispatcher: WebhookDispatcher,

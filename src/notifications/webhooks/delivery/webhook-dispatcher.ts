@@ -19,6 +19,8 @@ const SNIPPET_BYTES = 4096;
 const LEASE_MARGIN_MS = 5_000;
 /** When a subscription is at its in-flight cap, the hint comes back after this long. */
 const CAP_RETRY_MS = 500;
+/** Deliveries of one subscription that may wait in memory for a slot before hints bounce. */
+const MAX_WAITING = 1000;
 
 interface Claimed {
   attempts: number;
@@ -91,32 +93,69 @@ export class WebhookDispatcher implements OnModuleDestroy {
     await this.closing;
   }
 
+  /** Deliveries hinted while their subscription was at its cap here, waiting for a slot. */
+  private readonly waiting = new Map<string, Set<string>>();
+
   /** Handles one job; resolves when the attempt is recorded (or there was nothing to do). */
-  async attempt({ deliveryId, subscriptionId }: DeliveryJob): Promise<void> {
+  async attempt({ deliveryId, subscriptionId, bounce }: DeliveryJob): Promise<void> {
     const release = this.limiter.tryAcquire(subscriptionId);
     if (!release) {
+      // Wait here for a slot without holding a worker slot; repeated hints collapse in the set.
+      const waiting = this.waiting.get(subscriptionId) ?? new Set<string>();
+      if (waiting.size < MAX_WAITING || waiting.has(deliveryId)) {
+        waiting.add(deliveryId);
+        this.waiting.set(subscriptionId, waiting);
+        return;
+      }
+      // Two fixed ids, alternating: a bounce never collides with the job sending it, and however
+      // many hints arrive for one delivery, at most two bounces of it exist at once.
+      const next = bounce === 1 ? 2 : 1;
       this.queue.hint(
         [{ id: deliveryId, subscription_id: subscriptionId, attempts: -1 }],
         CAP_RETRY_MS,
-        `:cap${Date.now()}`,
+        `:cap${next}`,
+        next,
       );
       return;
     }
     try {
-      const [claimed] = await this.dataSource.query<Claimed[]>(CLAIM, [
-        deliveryId,
-        this.options.deliveryTimeout + LEASE_MARGIN_MS,
-      ]);
-      if (!claimed) return;
-      if (!claimed.enabled) {
-        await this.finish(deliveryId, claimed.attempts, 'failed', 'subscription disabled');
-        return;
-      }
-      const result = await this.call(deliveryId, claimed);
-      await this.record(deliveryId, subscriptionId, claimed, result);
+      await this.run(deliveryId, subscriptionId);
     } finally {
       release();
+      this.drain(subscriptionId);
     }
+  }
+
+  /** Starts waiting deliveries of `subscriptionId` while it has free slots. */
+  private drain(subscriptionId: string): void {
+    const waiting = this.waiting.get(subscriptionId);
+    if (!waiting) return;
+    for (const deliveryId of waiting) {
+      const release = this.limiter.tryAcquire(subscriptionId);
+      if (!release) return;
+      waiting.delete(deliveryId);
+      if (waiting.size === 0) this.waiting.delete(subscriptionId);
+      void this.run(deliveryId, subscriptionId)
+        .catch((error: unknown) => this.logger.warn(`Delivery ${deliveryId}: ${describe(error)}`))
+        .finally(() => {
+          release();
+          this.drain(subscriptionId);
+        });
+    }
+  }
+
+  private async run(deliveryId: string, subscriptionId: string): Promise<void> {
+    const [claimed] = await this.dataSource.query<Claimed[]>(CLAIM, [
+      deliveryId,
+      this.options.deliveryTimeout + LEASE_MARGIN_MS,
+    ]);
+    if (!claimed) return;
+    if (!claimed.enabled) {
+      await this.finish(deliveryId, claimed.attempts, 'failed', 'subscription disabled');
+      return;
+    }
+    const result = await this.call(deliveryId, claimed);
+    await this.record(deliveryId, subscriptionId, claimed, result);
   }
 
   private async call(deliveryId: string, claimed: Claimed): Promise<CallResult> {
@@ -214,12 +253,23 @@ export class WebhookDispatcher implements OnModuleDestroy {
         await this.disable(manager, subscriptionId, claimed, 'endpoint answered 410 Gone');
         return;
       }
+      // Only the first failure writes the row: every failed attempt locking it would serialize
+      // a failing endpoint's attempts on one row lock, each held until its commit.
       // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
-      const [[{ failing_since }]] = await manager.query<[{ failing_since: Date }[], number]>(
-        `UPDATE herald.subscriptions SET failing_since = coalesce(failing_since, $2) WHERE id = $1
-         RETURNING failing_since`,
+      const [set] = await manager.query<[{ failing_since: Date }[], number]>(
+        `UPDATE herald.subscriptions SET failing_since = $2
+         WHERE id = $1 AND failing_since IS NULL RETURNING failing_since`,
         [subscriptionId, now],
       );
+      const failing_since: Date =
+        set[0]?.failing_since ??
+        (
+          await manager.query<{ failing_since: Date | null }[]>(
+            `SELECT failing_since FROM herald.subscriptions WHERE id = $1`,
+            [subscriptionId],
+          )
+        )[0]?.failing_since ??
+        now;
       const retries = claimed.retries + 1;
       const delay = retryDelay(retries, this.options.retrySchedule, verdict.retryAfterMs);
       if (delay === undefined) {
