@@ -10,7 +10,6 @@ import { pgQuery } from '../utils/pg-query';
 import { startRecordingReceiver, type RecordingReceiver } from '../utils/recording-receiver';
 import { startRedisServer, type RedisServer } from '../utils/redis-server';
 import { spawnHerald, type HeraldProcess } from '../utils/spawn-herald';
-import { spawnHeraldHeadless } from '../utils/spawn-herald-headless';
 import { TEST_ADMIN_TOKEN } from '../utils/test-app';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
@@ -53,7 +52,7 @@ describe('a worker killed with SIGKILL mid-delivery', () => {
     };
     const [api, firstWorker] = await Promise.all([
       spawnHerald(db.url, { ...env, HERALD_ROLES: 'api,sequencer' }),
-      spawnHeraldHeadless(db.url, { ...env, HERALD_ROLES: 'worker' }),
+      spawnHerald(db.url, { ...env, HERALD_ROLES: 'worker' }),
     ]);
     spawned.push(api, firstWorker);
     const herald = { baseUrl: api.baseUrl, adminToken: TEST_ADMIN_TOKEN };
@@ -97,7 +96,7 @@ describe('a worker killed with SIGKILL mid-delivery', () => {
     expect(inFlight.length).toBeGreaterThan(0);
     holding = false;
 
-    const secondWorker = await spawnHeraldHeadless(db.url, { ...env, HERALD_ROLES: 'worker' });
+    const secondWorker = await spawnHerald(db.url, { ...env, HERALD_ROLES: 'worker' });
     spawned.push(secondWorker);
     const restartedAt = Date.now();
 

@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TEST_REDIS_URL } from './test-env';
+import { freePort } from './free-port';
 import { TEST_ADMIN_TOKEN } from './test-app';
+import { TEST_REDIS_URL } from './test-env';
 
 /** `node src/main.ts` (through ts-node) in a process of its own, as an operator runs it. */
 export interface HeraldProcess {
   child: ChildProcess;
+  /** Where its API answers (nothing answers there when its roles leave `api` out). */
   baseUrl: string;
   /** Everything the process printed so far. */
   output(): string;
@@ -15,16 +16,10 @@ export interface HeraldProcess {
   exited: Promise<number | null>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
-/** Starts the service with `env` on a free port and waits until it listens. */
+/**
+ * Starts the service with `env` on a free port and resolves once it has started: `main.ts` logs its
+ * roles after it listens (or, without the `api` role, after it initialises).
+ */
 export async function spawnHerald(
   databaseUrl: string,
   env: Record<string, string> = {},
@@ -46,16 +41,24 @@ export async function spawnHerald(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const deadline = Date.now() + 30_000;
-  while (!text.includes('Listening on port')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail('did not start within 30 s'), 30_000);
+    function fail(why: string): void {
+      clearTimeout(timer);
       child.kill('SIGKILL');
-      throw new Error(`Herald did not start:\n${text}`);
+      reject(new Error(`Herald ${why}:\n${text}`));
     }
-    await new Promise((resolve) => child.stdout?.once('data', resolve).once('close', resolve));
-  }
+    const read = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('Roles: ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    void exited.then((code) => fail(`exited with ${code}`));
+  });
   return { child, baseUrl: `http://127.0.0.1:${port}`, output: () => text, exited };
 }
