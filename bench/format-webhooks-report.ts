@@ -1,0 +1,161 @@
+/** Everything one webhook benchmark run measured, as printed and as emitted on `BENCH_RESULT`. */
+export interface WebhooksBenchResult {
+  settings: {
+    /** Publisher loops of (1) and (b), request loops of (a). */
+    concurrency: number;
+    warmupMs: number;
+    durationMs: number;
+    /** Rows baseline (b) claims at a time. */
+    claimBatch: number;
+    cpus: number;
+    postgres: string;
+    /** Busy share of all CPUs during a second before the run started: anything else running. */
+    backgroundCpuBusy: number | null;
+    /** Share of all CPUs that processes foreign to the benchmark used during it (a lower bound). */
+    foreignCpuBusy: number | null;
+  };
+  /** (a) undici POSTs at `concurrency`, no database: the HTTP ceiling. */
+  ceiling: { perSecond: number; cpuBusy: number | null };
+  /** (b) the simplest correct outbox pipeline in plain pg and undici. */
+  rawOutbox: {
+    perSecond: number;
+    insertsPerSecond: number;
+    ratioToCeiling: number;
+    /** Rows not yet delivered when the window closed. */
+    backlog: number;
+    cpuBusy: number | null;
+  };
+  /** (1) Herald end to end: publish() in 8 loops to the receiver's 2xx. */
+  herald: {
+    perSecond: number;
+    publishedPerSecond: number;
+    ratioToRawOutbox: number;
+    ratioToCeiling: number;
+    backlog: { pendingDeliveries: number; unsequencedEvents: number };
+    cpuBusy: number | null;
+    target: number;
+    met: boolean;
+    rawOutboxTarget: number;
+    rawOutboxMet: boolean;
+  };
+  /** How (1)'s backlog was cleared before (2). */
+  settle: { delivered: boolean; cancelled: number; waitedMs: number };
+  /** (2) publish-to-first-attempt latency at half of (1)'s rate. */
+  latency: {
+    requestedRate: number;
+    publishedPerSecond: number;
+    count: number;
+    p50: number;
+    /** Null when more than 1 % of the events never arrived. */
+    p99: number | null;
+    max: number | null;
+    lost: number;
+    cpuBusy: number | null;
+    targetP99Ms: number;
+    met: boolean;
+  };
+}
+
+const WIDTHS = [44, 8, 7, 7, 7, 7, 5, 15, 4];
+
+function row(cells: string[]): string {
+  return cells
+    .map((cell, index) => (index === 0 ? cell.padEnd(WIDTHS[0]) : cell.padStart(WIDTHS[index])))
+    .join(' ')
+    .trimEnd();
+}
+
+function rate(value: number): string {
+  return Math.round(value).toString();
+}
+
+function percent(ratio: number | null): string {
+  return ratio === null ? '?' : `${Math.round(ratio * 100)}%`;
+}
+
+function ms(value: number | null): string {
+  return value === null ? 'lost' : value.toFixed(1);
+}
+
+function met(value: boolean): string {
+  return value ? 'yes' : 'NO';
+}
+
+/** The human-readable table: figures, ratios to both baselines, targets and whether each was met. */
+export function formatWebhooksReport(result: WebhooksBenchResult): string {
+  const { settings, ceiling, rawOutbox, herald, settle, latency } = result;
+  const settled = settle.delivered
+    ? `delivered in ${(settle.waitedMs / 1000).toFixed(1)} s`
+    : `${settle.cancelled} deliveries cancelled after waiting ${(settle.waitedMs / 1000).toFixed(1)} s`;
+  return [
+    `Herald webhook benchmark: ${settings.concurrency} publishers / connections, ` +
+      `${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up, ` +
+      `${settings.cpus} CPUs, ${settings.postgres}; the receiver (204 at once) runs in a child process`,
+    '',
+    row(['measurement', 'deliv/s', 'vs (b)', 'vs (a)', 'p50 ms', 'p99 ms', 'CPU', 'target', 'met']),
+    row([
+      `(a) undici POST, ${settings.concurrency} concurrent (HTTP ceiling)`,
+      rate(ceiling.perSecond),
+      '',
+      '100%',
+      '',
+      '',
+      percent(ceiling.cpuBusy),
+    ]),
+    row([
+      `(b) raw outbox: pg + SKIP LOCKED ${settings.claimBatch} + undici`,
+      rate(rawOutbox.perSecond),
+      '100%',
+      percent(rawOutbox.ratioToCeiling),
+      '',
+      '',
+      percent(rawOutbox.cpuBusy),
+    ]),
+    row([
+      '(1) Herald end to end, publish() to 2xx',
+      rate(herald.perSecond),
+      percent(herald.ratioToRawOutbox),
+      percent(herald.ratioToCeiling),
+      '',
+      '',
+      percent(herald.cpuBusy),
+      `>= ${herald.target}/s`,
+      met(herald.met),
+    ]),
+    row([
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      `>= ${percent(herald.rawOutboxTarget)} of (b)`,
+      met(herald.rawOutboxMet),
+    ]),
+    row([
+      `(2) Herald publish to 1st attempt, ${rate(latency.requestedRate)}/s`,
+      rate(latency.publishedPerSecond),
+      '',
+      '',
+      ms(latency.p50),
+      ms(latency.p99),
+      percent(latency.cpuBusy),
+      `p99 <= ${latency.targetP99Ms} ms`,
+      met(latency.met),
+    ]),
+    '',
+    'deliv/s: 2xx answers per second counted by the receiver; row (2): publishes started per second.',
+    'CPU: busy share of all CPUs on the machine (Postgres, Redis, this process, the receiver, anything else); ' +
+      `before the run it was ${percent(settings.backgroundCpuBusy)} busy, and during it other ` +
+      `processes used at least ${percent(settings.foreignCpuBusy)} (more than a few % skews every figure).`,
+    `Published per second while measuring: (b) ${rate(rawOutbox.insertsPerSecond)}, ` +
+      `(1) ${rate(herald.publishedPerSecond)}.`,
+    `Backlog when the window closed: (b) ${rawOutbox.backlog} rows undelivered; ` +
+      `(1) ${herald.backlog.pendingDeliveries} deliveries pending and ` +
+      `${herald.backlog.unsequencedEvents} events not yet sequenced.`,
+    `Between (1) and (2) the backlog was ${settled}.`,
+    `(2): ${latency.count} events measured at half of (1)'s rate, ${latency.lost} lost ` +
+      `(not delivered by the end of the settle time), max ${ms(latency.max)} ms.`,
+  ].join('\n');
+}

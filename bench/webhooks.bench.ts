@@ -1,0 +1,209 @@
+import { getQueueToken } from '@nestjs/bull';
+import { Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { availableParallelism } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { runMigrations } from '../src/database/prepare-database';
+import { DELIVERY_QUEUE, NotificationPublisher } from '../src/notifications';
+import { generateWebhookSecret } from '../src/notifications/webhooks/delivery/webhook-signer';
+import { type BenchDatabase, createBenchDatabase } from './bench-database';
+import { createBenchSubscription } from './create-bench-subscription';
+import { createBenchTenant } from './create-bench-tenant';
+import { startCpuMeter } from './cpu-meter';
+import { type WebhooksBenchResult, formatWebhooksReport } from './format-webhooks-report';
+import { measureDeliveryLatency } from './measure-delivery-latency';
+import { measureHeraldDeliveries } from './measure-herald-deliveries';
+import { measureRawOutbox } from './measure-raw-outbox';
+import { measureUndiciCeiling } from './measure-undici-ceiling';
+import { settleHeraldDeliveries } from './settle-herald-deliveries';
+import { type WebhookReceiver, spawnWebhookReceiver } from './spawn-webhook-receiver';
+import { startForeignCpuMeter } from './start-foreign-cpu-meter';
+import { BENCH_ADMIN_TOKEN, type BenchApp, startBenchApp } from './start-bench-app';
+
+// Four measured phases of warm-up + duration, start-up and the settling between (1) and (2) keep
+// a run near 70 s, never much past 90 s.
+const CONCURRENCY = 8;
+const WARMUP_MS = 2_000;
+const DURATION_MS = 8_000;
+const CLAIM_BATCH = 100;
+/** How long (1)'s backlog may take to drain before it is cancelled. */
+const SETTLE_MS = 10_000;
+/** How long the events of (2)'s window may take to arrive after the last publish. */
+const LATENCY_SETTLE_MS = 5_000;
+const BACKGROUND_SAMPLE_MS = 1_000;
+/** A run normally takes about 75 s; past this something is stuck. */
+const WATCHDOG_MS = 4 * 60_000;
+
+const DELIVERIES_TARGET = 1_500;
+const RAW_OUTBOX_TARGET = 0.5;
+const LATENCY_P99_TARGET_MS = 100;
+
+const TOPIC = 'bench.created';
+const PAYLOAD = { orderId: 'o_12345', amount: 4200, currency: 'EUR', lines: 3 };
+
+function log(message: string): void {
+  console.error(`[bench:webhooks] ${message}`);
+}
+
+function finite(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+/** How busy the machine is before the benchmark starts: other work skews every figure. */
+async function measureBackgroundCpu(): Promise<number | null> {
+  const cpu = startCpuMeter();
+  await delay(BACKGROUND_SAMPLE_MS);
+  return cpu() ?? null;
+}
+
+async function run(
+  database: BenchDatabase,
+  receiver: WebhookReceiver,
+): Promise<WebhooksBenchResult> {
+  const databaseUrl = database.url;
+  const backgroundCpuBusy = await measureBackgroundCpu();
+  const foreignCpu = startForeignCpuMeter([process.pid, receiver.pid], database.name);
+  await runMigrations(databaseUrl);
+  const secret = generateWebhookSecret();
+  const phase = { warmupMs: WARMUP_MS, durationMs: DURATION_MS, payload: PAYLOAD, secret };
+
+  log('(a) undici POSTs to the receiver');
+  const ceiling = await measureUndiciCeiling({ ...phase, receiver, concurrency: CONCURRENCY });
+  log('(b) raw outbox pipeline');
+  const rawOutbox = await measureRawOutbox({
+    ...phase,
+    databaseUrl,
+    receiver,
+    concurrency: CONCURRENCY,
+    batchSize: CLAIM_BATCH,
+  });
+
+  let bench: BenchApp | undefined;
+  let queue: Queue | undefined;
+  try {
+    bench = await startBenchApp(databaseUrl);
+    const dataSource = bench.app.get(DataSource);
+    queue = bench.app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
+    const [{ version }] = await dataSource.query<{ version: string }[]>(
+      `SELECT 'PostgreSQL ' || current_setting('server_version') AS version`,
+    );
+    const tenant = await createBenchTenant(bench.baseUrl, BENCH_ADMIN_TOKEN);
+    await createBenchSubscription(bench.baseUrl, tenant.apiKey, {
+      url: receiver.url,
+      topics: ['bench.*'],
+      secret,
+    });
+    const herald = {
+      dataSource,
+      publisher: bench.app.get(NotificationPublisher),
+      receiver,
+      tenantId: tenant.tenantId,
+      topic: TOPIC,
+      payload: PAYLOAD,
+    };
+
+    log('(1) Herald end to end');
+    const endToEnd = await measureHeraldDeliveries({
+      ...herald,
+      concurrency: CONCURRENCY,
+      warmupMs: WARMUP_MS,
+      durationMs: DURATION_MS,
+    });
+    log(`    settling the backlog (up to ${SETTLE_MS / 1000} s)`);
+    const settle = await settleHeraldDeliveries(dataSource, queue, SETTLE_MS);
+
+    const halfRate = Math.max(1, Math.round(endToEnd.perSecond / 2));
+    log(`(2) latency at ${halfRate} publishes/s`);
+    const latencyCpu = startCpuMeter();
+    const latency = await measureDeliveryLatency({
+      ...herald,
+      rate: halfRate,
+      warmupMs: WARMUP_MS,
+      durationMs: DURATION_MS,
+      settleMs: LATENCY_SETTLE_MS,
+    });
+    const latencyCpuBusy = latencyCpu() ?? null;
+
+    const foreignCpuBusy = foreignCpu() ?? null;
+    const p99 = finite(latency.latency.p99);
+    return {
+      settings: {
+        concurrency: CONCURRENCY,
+        warmupMs: WARMUP_MS,
+        durationMs: DURATION_MS,
+        claimBatch: CLAIM_BATCH,
+        cpus: availableParallelism(),
+        postgres: version,
+        backgroundCpuBusy,
+        foreignCpuBusy,
+      },
+      ceiling: { perSecond: ceiling.perSecond, cpuBusy: ceiling.cpuBusy },
+      rawOutbox: {
+        perSecond: rawOutbox.perSecond,
+        insertsPerSecond: rawOutbox.loadPerSecond,
+        ratioToCeiling: rawOutbox.perSecond / ceiling.perSecond,
+        backlog: rawOutbox.backlog,
+        cpuBusy: rawOutbox.cpuBusy,
+      },
+      herald: {
+        perSecond: endToEnd.perSecond,
+        publishedPerSecond: endToEnd.loadPerSecond,
+        ratioToRawOutbox: endToEnd.perSecond / rawOutbox.perSecond,
+        ratioToCeiling: endToEnd.perSecond / ceiling.perSecond,
+        backlog: endToEnd.backlog,
+        cpuBusy: endToEnd.cpuBusy,
+        target: DELIVERIES_TARGET,
+        met: endToEnd.perSecond >= DELIVERIES_TARGET,
+        rawOutboxTarget: RAW_OUTBOX_TARGET,
+        rawOutboxMet: endToEnd.perSecond >= RAW_OUTBOX_TARGET * rawOutbox.perSecond,
+      },
+      settle,
+      latency: {
+        requestedRate: latency.requestedRate,
+        publishedPerSecond: latency.publishedPerSecond,
+        count: latency.latency.count,
+        p50: latency.latency.p50,
+        p99,
+        max: finite(latency.latency.max),
+        lost: latency.lost,
+        cpuBusy: latencyCpuBusy,
+        targetP99Ms: LATENCY_P99_TARGET_MS,
+        met: p99 !== null && p99 <= LATENCY_P99_TARGET_MS,
+      },
+    };
+  } finally {
+    // The queue's keys under this run's prefix would otherwise stay in Redis.
+    await queue?.obliterate({ force: true }).catch(() => undefined);
+    await bench?.close();
+  }
+}
+
+async function main(): Promise<void> {
+  // Migration and Nest start-up chatter would bury the table.
+  Logger.overrideLogger(['error', 'warn']);
+  const watchdog = setTimeout(() => {
+    log(`still running after ${WATCHDOG_MS / 1000} s: giving up`);
+    process.exit(1);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+  const database = await createBenchDatabase();
+  let result: WebhooksBenchResult;
+  try {
+    const receiver = await spawnWebhookReceiver();
+    try {
+      result = await run(database, receiver);
+    } finally {
+      await receiver.stop();
+    }
+  } finally {
+    await database.drop();
+  }
+  console.log(formatWebhooksReport(result));
+  console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
