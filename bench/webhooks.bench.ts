@@ -10,6 +10,7 @@ import { generateWebhookSecret } from '../src/notifications/webhooks/delivery/we
 import { type BenchDatabase, createBenchDatabase } from './bench-database';
 import { createBenchSubscription } from './create-bench-subscription';
 import { createBenchTenant } from './create-bench-tenant';
+import { deleteQueueKeys } from './delete-queue-keys';
 import { startCpuMeter } from './cpu-meter';
 import { type WebhooksBenchResult, formatWebhooksReport } from './format-webhooks-report';
 import { measureDeliveryLatency } from './measure-delivery-latency';
@@ -38,6 +39,9 @@ const WATCHDOG_MS = 4 * 60_000;
 const DELIVERIES_TARGET = 1_500;
 const RAW_OUTBOX_TARGET = 0.5;
 const LATENCY_P99_TARGET_MS = 100;
+
+/** Redis and Bull prefix as `startBenchApp` sets them. */
+const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const TOPIC = 'bench.created';
 const PAYLOAD = { orderId: 'o_12345', amount: 4200, currency: 'EUR', lines: 3 };
@@ -80,11 +84,10 @@ async function run(
   });
 
   let bench: BenchApp | undefined;
-  let queue: Queue | undefined;
   try {
     bench = await startBenchApp(databaseUrl);
     const dataSource = bench.app.get(DataSource);
-    queue = bench.app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
+    const queue = bench.app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
     const [{ version }] = await dataSource.query<{ version: string }[]>(
       `SELECT 'PostgreSQL ' || current_setting('server_version') AS version`,
     );
@@ -173,9 +176,9 @@ async function run(
       },
     };
   } finally {
-    // The queue's keys under this run's prefix would otherwise stay in Redis.
-    await queue?.obliterate({ force: true }).catch(() => undefined);
     await bench?.close();
+    // Bull's keys of this run (jobs, and job hashes the settling orphaned) would stay in Redis.
+    await deleteQueueKeys(BENCH_REDIS_URL, `herald-bench-${process.pid}`);
   }
 }
 
