@@ -6,6 +6,7 @@ import { request, type Dispatcher } from 'undici';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
+import { openSecrets } from '../subscriptions/open-secrets';
 import { SecretBox } from '../subscriptions/secret-box';
 import { DeliveryQueue, type DeliveryJob } from './delivery-queue';
 import { DestinationGuard } from './destination-guard';
@@ -200,14 +201,16 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   private secrets(claimed: Claimed): string[] {
-    const secrets = [this.box.open(claimed.secret)];
-    const previousLive =
-      claimed.previous_secret !== null &&
-      claimed.previous_secret_expires_at !== null &&
-      claimed.previous_secret_expires_at > this.options.clock.now();
-    if (previousLive && claimed.previous_secret)
-      secrets.push(this.box.open(claimed.previous_secret));
-    return secrets;
+    const { secret, previousSecret } = openSecrets(
+      this.box,
+      {
+        secret: claimed.secret,
+        previousSecret: claimed.previous_secret,
+        previousSecretExpiresAt: claimed.previous_secret_expires_at,
+      },
+      this.options.clock.now(),
+    );
+    return previousSecret ? [secret, previousSecret] : [secret];
   }
 
   private async record(

@@ -10,17 +10,14 @@ import { DestinationGuard, DestinationNotAllowedError } from '../delivery/destin
 import { generateWebhookSecret } from '../delivery/webhook-signer';
 import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { openSecrets, type OpenSecrets } from './open-secrets';
 import { SecretBox } from './secret-box';
 import { SubscriptionEntity } from './subscription.entity';
 
 const DEFAULT_PAGE = 20;
 
 /** The secrets of a subscription, opened. */
-export interface SubscriptionSecrets {
-  secret: string;
-  previousSecret: string | null;
-  previousSecretExpiresAt: Date | null;
-}
+export type SubscriptionSecrets = OpenSecrets;
 
 /** Registers, changes and removes a tenant's webhook subscriptions. */
 @Injectable()
@@ -134,23 +131,8 @@ export class SubscriptionsService {
     return this.openSecrets(await this.get(tenantId, id));
   }
 
-  /** Secrets to sign with now: the current one, and the previous one during its grace period. */
-  signingSecrets(subscription: SubscriptionEntity): string[] {
-    const { secret, previousSecret } = this.openSecrets(subscription);
-    return previousSecret ? [secret, previousSecret] : [secret];
-  }
-
   private openSecrets(subscription: SubscriptionEntity): SubscriptionSecrets {
-    const live =
-      subscription.previousSecret !== null &&
-      subscription.previousSecretExpiresAt !== null &&
-      subscription.previousSecretExpiresAt > this.options.clock.now();
-    return {
-      secret: this.box.open(subscription.secret),
-      previousSecret:
-        live && subscription.previousSecret ? this.box.open(subscription.previousSecret) : null,
-      previousSecretExpiresAt: live ? subscription.previousSecretExpiresAt : null,
-    };
+    return openSecrets(this.box, subscription, this.options.clock.now());
   }
 
   /** Refuses what the guard refuses, names resolving to private addresses included. */
