@@ -29,6 +29,7 @@ import { DeliveriesService } from './webhooks/delivery/deliveries.service';
 import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
 import { DeliveryProcessor } from './webhooks/delivery/delivery.processor';
 import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
+import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/delivery/destination-guard';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
 import { SecretBox } from './webhooks/subscriptions/secret-box';
@@ -85,6 +86,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     WebhookDispatcher,
     DeliveryProcessor,
     DeliverySweeper,
+    DeliveryTelemetry,
   ],
   exports: [
     NotificationPublisher,
