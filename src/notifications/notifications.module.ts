@@ -9,6 +9,7 @@ import { LongPollService } from './events/long-poll.service';
 import { SequencedListener } from './events/sequenced-listener';
 import { WaiterRegistry } from './events/waiter-registry';
 import { HeraldMetrics } from './metrics/herald-metrics';
+import { ScrapeTimeGauges } from './metrics/scrape-time-gauges';
 import { EventsService } from './events/events.service';
 import {
   ConfigurableModuleClass,
@@ -28,6 +29,7 @@ import { TenantsService } from './tenants/tenants.service';
 import { DeliveriesService } from './webhooks/delivery/deliveries.service';
 import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
 import { DeliveryProcessor } from './webhooks/delivery/delivery.processor';
+import { DeliveryRecorder } from './webhooks/delivery/delivery-recorder';
 import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/delivery/destination-guard';
@@ -63,6 +65,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     WaiterRegistry,
     SequencedListener,
     HeraldMetrics,
+    ScrapeTimeGauges,
     EventsService,
     SequencerService,
     RetentionService,
@@ -83,6 +86,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     },
     SubscriptionsService,
     DeliveriesService,
+    DeliveryRecorder,
     WebhookDispatcher,
     DeliveryProcessor,
     DeliverySweeper,

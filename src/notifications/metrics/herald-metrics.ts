@@ -3,9 +3,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 
+/** Every outcome an attempt can have, so each series exists (at 0) from the first scrape. */
+const ATTEMPT_OUTCOMES = ['succeeded', 'retrying', 'failed', 'interrupted'] as const;
+
 /**
  * Herald's Prometheus metrics, registered on the registry from the options (the host's, or one of
  * the module's own), so two apps in one process never clash on prom-client's global registry.
+ * Gauges read from Postgres and Redis at scrape time live in `ScrapeTimeGauges`.
  */
 @Injectable()
 export class HeraldMetrics {
@@ -13,6 +17,12 @@ export class HeraldMetrics {
   readonly eventsPublished: Counter;
   readonly heldPolls: Gauge;
   readonly wakeLatency: Histogram;
+  /** Finished webhook attempts by what became of the delivery (`outcome`). */
+  readonly deliveries: Counter<'outcome'>;
+  /** One webhook attempt's HTTP call, by `outcome`. */
+  readonly attemptDuration: Histogram<'outcome'>;
+  /** Scrape-time reads that failed or ran out of time, by `source` (postgres, redis). */
+  readonly collectErrors: Counter<'source'>;
 
   constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedNotificationsOptions) {
     this.registry = options.metricsRegistry;
@@ -33,5 +43,29 @@ export class HeraldMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    this.deliveries = new Counter({
+      name: 'herald_deliveries_total',
+      help: 'Webhook attempts finished by this process, by what became of the delivery',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.attemptDuration = new Histogram({
+      name: 'herald_delivery_attempt_duration_seconds',
+      help: 'One webhook attempt, from sending the request to the answer, timeout or error',
+      labelNames: ['outcome'],
+      // Up to the largest delivery timeout (5 m): a hanging receiver shows in the top buckets.
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 300],
+      registers,
+    });
+    this.collectErrors = new Counter({
+      name: 'herald_metrics_collect_errors_total',
+      help: 'Scrape-time reads that failed or timed out; the gauges they feed read NaN meanwhile',
+      labelNames: ['source'],
+      registers,
+    });
+    for (const outcome of ATTEMPT_OUTCOMES) {
+      this.deliveries.inc({ outcome }, 0);
+      this.attemptDuration.zero({ outcome });
+    }
   }
 }
