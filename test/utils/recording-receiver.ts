@@ -8,6 +8,8 @@ export interface RecordedWebhook {
   headers: IncomingHttpHeaders;
   body: string;
   receivedAt: number;
+  /** The sender's TCP port: names the connection, hence the process, that sent it. */
+  remotePort: number;
   /** The status written to the sender; unset while unanswered or when the sender went away first. */
   status?: number;
 }
@@ -35,6 +37,7 @@ export async function startRecordingReceiver(): Promise<RecordingReceiver> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString(),
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort ?? 0,
       };
       receiver.requests.push(recorded);
       open.add(res);
