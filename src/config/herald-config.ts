@@ -1,6 +1,9 @@
 /** A part of Herald that a process can run; `HERALD_ROLES` picks any combination. */
 export type HeraldRole = 'api' | 'worker' | 'sequencer';
 
+/** How much the service logs (`LOG_LEVEL`): pino's levels, most severe first, and `silent`. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
 /**
  * The standalone service's validated configuration, built once at start by `loadConfig`.
  * Durations are in milliseconds.
@@ -21,6 +24,7 @@ export interface HeraldConfig {
   longPollMaxWait: number; // ms
   allowedDestinations: string[]; // CIDR strings, each validated and normalised
   sweepInterval: number; // ms
+  logLevel: LogLevel;
   /** AES-256 key sealing webhook signing secrets at rest (HERALD_ENCRYPTION_KEY). */
   encryptionKey: Buffer;
   /** true when HERALD_ENCRYPTION_KEY was unset and a key was generated for this run */

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
         longPollMaxWait: 60_000,
         allowedDestinations: [],
         sweepInterval: 30_000,
+        logLevel: 'info',
         encryptionKey: expect.any(Buffer),
         encryptionKeyGenerated: true,
       });
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
         HERALD_LONGPOLL_MAX_WAIT: '',
         HERALD_ALLOWED_DESTINATIONS: '',
         HERALD_SWEEP_INTERVAL: '\t',
+        LOG_LEVEL: ' ',
         HERALD_ENCRYPTION_KEY: ' ',
       });
 
@@ -88,6 +90,7 @@ describe('loadConfig', () => {
         HERALD_LONGPOLL_MAX_WAIT: '5m',
         HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
         HERALD_SWEEP_INTERVAL: '100ms',
+        LOG_LEVEL: 'debug',
         HERALD_ENCRYPTION_KEY: 'ab'.repeat(32),
       });
 
@@ -106,6 +109,7 @@ describe('loadConfig', () => {
         longPollMaxWait: 300_000,
         allowedDestinations: ['127.0.0.0/8'],
         sweepInterval: 100,
+        logLevel: 'debug',
         encryptionKey: Buffer.from('ab'.repeat(32), 'hex'),
         encryptionKeyGenerated: false,
       });
@@ -274,6 +278,12 @@ describe('loadConfig', () => {
       ['HERALD_SWEEP_INTERVAL', '99ms', '"99ms" must be between 100ms and 24d'],
       ['HERALD_SWEEP_INTERVAL', '25d', '"25d" must be between 100ms and 24d'],
       ['HERALD_SWEEP_INTERVAL', '1.5s', '"1.5s" is not a duration'],
+      [
+        'LOG_LEVEL',
+        'verbose',
+        '"verbose" is not a log level (use fatal, error, warn, info, debug, trace, silent)',
+      ],
+      ['LOG_LEVEL', 'INFO', '"INFO" is not a log level'],
     ])('reports %s=%j', (name, value, expected) => {
       const problems = problemsOf({ [name]: value });
 

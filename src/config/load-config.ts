@@ -2,9 +2,18 @@ import { randomBytes } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './config-error';
 import { parseDuration } from './duration';
-import type { HeraldConfig, HeraldRole } from './herald-config';
+import type { HeraldConfig, HeraldRole, LogLevel } from './herald-config';
 
 const ROLES: readonly HeraldRole[] = ['api', 'worker', 'sequencer'];
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
 
 /** The defaults of DESIGN.md's configuration table, written as an operator would write them. */
 const DEFAULTS = {
@@ -20,6 +29,7 @@ const DEFAULTS = {
   HERALD_LONGPOLL_MAX_WAIT: '60s',
   HERALD_ALLOWED_DESTINATIONS: '',
   HERALD_SWEEP_INTERVAL: '30s',
+  LOG_LEVEL: 'info',
 } as const;
 
 type DefaultedVariable = keyof typeof DEFAULTS;
@@ -68,6 +78,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   const allowedDestinations = read('HERALD_ALLOWED_DESTINATIONS', parseCidrList);
   // Node fires a timer longer than 2^31-1 ms (about 24.8 days) after 1 ms, hence the ceiling.
   const sweepInterval = read('HERALD_SWEEP_INTERVAL', durationWithin('100ms', '24d'));
+  const logLevel = read('LOG_LEVEL', parseLogLevel);
 
   const bothCountsValid =
     !invalid.has('HERALD_RETRY_SCHEDULE') && !invalid.has('HERALD_FAST_RETRIES');
@@ -123,6 +134,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     longPollMaxWait,
     allowedDestinations,
     sweepInterval,
+    logLevel,
     encryptionKey: encryptionKey ?? randomBytes(32),
     encryptionKeyGenerated: encryptionKey === undefined,
   };
@@ -213,6 +225,14 @@ function parseRole(text: string): HeraldRole {
     throw new Error(`"${text}" is not a role (use ${ROLES.join(', ')})`);
   }
   return role;
+}
+
+function parseLogLevel(text: string): LogLevel {
+  const level = LOG_LEVELS.find((candidate) => candidate === text);
+  if (level === undefined) {
+    throw new Error(`"${text}" is not a log level (use ${LOG_LEVELS.join(', ')})`);
+  }
+  return level;
 }
 
 function parseCidrList(text: string): string[] {

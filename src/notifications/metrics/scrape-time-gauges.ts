@@ -155,7 +155,6 @@ export class ScrapeTimeGauges {
     return this.settle('redis', this.queueRead);
   }
 
-
   /** Waits for `read` at most {@link COLLECT_TIMEOUT_MS}; a failure is counted and logged. */
   private async settle<T>(source: Source, read: Promise<T>): Promise<T | undefined> {
     const abort = new AbortController();
