@@ -2,10 +2,12 @@ import { BullModule } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
 import type { HeraldConfig } from './config/herald-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HEALTH_CHECKS_REDIS } from './health/health.constants';
 import { HealthController } from './health/health.controller';
+import { buildLoggerParams } from './logging/logger-params';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { NotificationsModule, type NotificationsModuleOptions } from './notifications';
@@ -27,6 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggerModule.forRoot(buildLoggerParams(config.logLevel)),
         TypeOrmModule.forRoot({
           ...buildDataSourceOptions(config.databaseUrl),
           autoLoadEntities: true,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ConfigError } from './config/config-error';
 import type { HeraldConfig } from './config/herald-config';
@@ -8,6 +9,7 @@ import { loadConfig } from './config/load-config';
 import { readEnvironment } from './config/read-environment';
 import { prepareDatabase } from './database/prepare-database';
 import { configureHttp } from './http/configure-http';
+import { buildLoggerParams } from './logging/logger-params';
 
 function readConfig(): HeraldConfig {
   try {
@@ -43,11 +45,18 @@ function exitCleanlyOn(
 
 async function bootstrap(): Promise<void> {
   const config = readConfig();
+  // The database is prepared before the app (and its LoggerModule) exists: the same pino settings
+  // make those lines JSON too, and the app's logger takes over below.
+  const loggerParams = buildLoggerParams(config.logLevel);
+  Logger.overrideLogger(new NestPinoLogger(new PinoLogger(loggerParams), loggerParams));
   const logger = new Logger('Herald');
   await prepareDatabase(config.databaseUrl);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config }), {
     bodyParser: false,
+    // Held until pino takes over, so even the start-up lines come out as JSON.
+    bufferLogs: true,
   });
+  app.useLogger(app.get(NestPinoLogger));
   configureHttp(app);
   if (config.roles.has('api')) {
     await app.listen(config.port);
@@ -69,6 +78,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error);
+  new Logger('Herald').fatal(error);
   process.exit(1);
 });

@@ -44,6 +44,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     REDIS_URL: TEST_REDIS_URL,
     HERALD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
+    // Request lines would bury Jest's output; Nest's own warnings and errors still show.
+    LOG_LEVEL: 'silent',
     ...options.env,
   });
   const app = await NestFactory.create<NestExpressApplication>(
