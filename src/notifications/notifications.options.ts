@@ -56,6 +56,13 @@ export interface NotificationsModuleOptions {
   sweepInterval?: number;
   /** Attempts in flight at once for one subscription, per process. Default 10. */
   maxInFlightPerSubscription?: number;
+  /** Attempts in flight at once in one worker process, all subscriptions together. Default 100. */
+  maxInFlightPerWorker?: number;
+  /**
+   * On shutdown, how long attempts in flight may take to finish; those still running then are
+   * aborted and recorded as interrupted, due again at once. Default 10 s.
+   */
+  shutdownGrace?: number;
   /** How long the previous secret keeps signing after a rotation. Default 24 h. */
   secretRotationGrace?: number;
   /** Time source; tests inject a controllable one. */
@@ -101,6 +108,8 @@ export function resolveNotificationsOptions(
     allowedDestinations: options.allowedDestinations ?? [],
     sweepInterval: options.sweepInterval ?? 30 * SECOND,
     maxInFlightPerSubscription: options.maxInFlightPerSubscription ?? 10,
+    maxInFlightPerWorker: options.maxInFlightPerWorker ?? 100,
+    shutdownGrace: options.shutdownGrace ?? 10 * SECOND,
     secretRotationGrace: options.secretRotationGrace ?? DAY,
     clock: options.clock ?? systemClock,
   };

@@ -1,10 +1,12 @@
 import { HeraldInit1763790000000 } from './migrations/1763790000000-herald-init';
 import { PartialPositionIndex1763810000000 } from './migrations/1763810000000-partial-position-index';
 import { Webhooks1763820000000 } from './migrations/1763820000000-webhooks';
+import { SubscriptionDueIndex1763830000000 } from './migrations/1763830000000-subscription-due-index';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
   HeraldInit1763790000000,
   PartialPositionIndex1763810000000,
   Webhooks1763820000000,
+  SubscriptionDueIndex1763830000000,
 ];

@@ -172,7 +172,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
       );
       await client.query('COMMIT');
       // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint missed.
-      this.queue.hint(deliveries);
+      this.queue.hintSubscriptions(deliveries);
       return rows.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

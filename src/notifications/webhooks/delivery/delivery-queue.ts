@@ -4,12 +4,13 @@ import type { Job, Queue } from 'bull';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DELIVERY_QUEUE } from '../../notifications.constants';
 
-/** What a job carries: enough to find the delivery row, which holds everything else. */
+/**
+ * What a job carries: a delivery that may be due, and its subscription, whose due deliveries the
+ * worker then claims in batches. The rows hold everything else.
+ */
 export interface DeliveryJob {
   deliveryId: string;
   subscriptionId: string;
-  /** Set on a hint sent back because the subscription was at its in-flight cap: 1 or 2. */
-  bounce?: number;
 }
 
 /** A delivery to hint about: `attempts` is the number already made (it names the next attempt). */
@@ -32,12 +33,12 @@ export class DeliveryQueue {
   constructor(@InjectQueue(DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJob>) {}
 
   /** Enqueues hints without waiting for Redis; never throws. */
-  hint(deliveries: DeliveryHint[], delayMs = 0, suffix = '', bounce?: number): void {
+  hint(deliveries: DeliveryHint[], delayMs = 0, suffix = ''): void {
     if (deliveries.length === 0) return;
     // While Redis is away the client would buffer every command in memory; the sweeper covers it.
     if (this.queue.client.status !== 'ready') return;
     const jobs = deliveries.map((delivery) => ({
-      data: { deliveryId: delivery.id, subscriptionId: delivery.subscription_id, bounce },
+      data: { deliveryId: delivery.id, subscriptionId: delivery.subscription_id },
       opts: {
         jobId: `${delivery.id}:${delivery.attempts}${suffix}`,
         delay: delayMs,
@@ -50,6 +51,17 @@ export class DeliveryQueue {
         `Could not enqueue ${jobs.length} hint(s); the sweeper will: ${String(error)}`,
       );
     });
+  }
+
+  /**
+   * Hints one delivery of each subscription: a worker drains every due delivery of the
+   * subscription it is hinted about, so one job per subscription does the work of all.
+   */
+  hintSubscriptions(deliveries: DeliveryHint[], delayMs = 0, suffix = ''): void {
+    const first = new Map<string, DeliveryHint>();
+    for (const delivery of deliveries)
+      if (!first.has(delivery.subscription_id)) first.set(delivery.subscription_id, delivery);
+    this.hint([...first.values()], delayMs, suffix);
   }
 
   /** Runs `handler` for each job, `concurrency` at a time, in this process. */

@@ -13,10 +13,17 @@ import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
 
 const BATCH = 1000;
 
+// One due delivery per subscription is enough: the worker hinted drains all of that subscription's.
 const DUE = `
-  SELECT id, subscription_id, attempts FROM herald.deliveries
-  WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
-  ORDER BY next_attempt_at LIMIT $1`;
+  SELECT d.id, d.subscription_id, d.attempts
+  FROM herald.subscriptions s
+  CROSS JOIN LATERAL (
+    SELECT id, subscription_id, attempts FROM herald.deliveries
+    WHERE subscription_id = s.id AND status = 'pending' AND next_attempt_at <= now()
+      AND (lease_until IS NULL OR lease_until < now())
+    ORDER BY next_attempt_at LIMIT 1
+  ) d
+  LIMIT $1`;
 
 /**
  * The reconciler: every `sweepInterval`, deliveries that are due, or whose attempt outlived its
@@ -47,7 +54,10 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
     await this.running;
   }
 
-  /** Hints every due delivery once; returns how many. Overlapping calls share one sweep. */
+  /**
+   * Hints every subscription with a due delivery once; returns how many. Overlapping calls share
+   * one sweep.
+   */
   sweepOnce(): Promise<number> {
     this.running ??= this.sweep()
       .catch((error: unknown) => {

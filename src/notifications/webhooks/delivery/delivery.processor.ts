@@ -4,10 +4,10 @@ import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { DeliveryQueue } from './delivery-queue';
 import { WebhookDispatcher } from './webhook-dispatcher';
 
-/** Jobs one worker process runs at once (each is mostly waiting on a receiver). */
+/** Jobs taken from Redis at once; each only nudges a drain, so it is done in a moment. */
 const CONCURRENCY = 50;
 
-/** The worker role: hands each queued delivery to the dispatcher. */
+/** The worker role: each job nudges the dispatcher's drain of the job's subscription. */
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger('HeraldDeliveryProcessor');
@@ -20,6 +20,9 @@ export class DeliveryProcessor implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (this.options.runWorker)
-      this.queue.process(CONCURRENCY, (job) => this.dispatcher.attempt(job));
+      this.queue.process(CONCURRENCY, (job) => {
+        this.dispatcher.kick(job.subscriptionId);
+        return Promise.resolve();
+      });
   }
 }

@@ -1,0 +1,91 @@
+import type { DataSource } from 'typeorm';
+
+/** A delivery claimed for one attempt, with everything the attempt needs. */
+export interface ClaimedDelivery {
+  id: string;
+  subscription_id: string;
+  /** The number of this attempt (1 for the first). */
+  attempts: number;
+  retries: number;
+  event_id: string;
+  topic: string;
+  /** The payload as stored JSON text, so the body carries it byte for byte. */
+  payload: string;
+  created_at: Date;
+  tenant_id: string;
+  url: string;
+  secret: Buffer;
+  previous_secret: Buffer | null;
+  previous_secret_expires_at: Date | null;
+}
+
+// One statement claims a batch: due rows of one subscription that no one holds, locked with SKIP
+// LOCKED so workers of several processes take disjoint rows, and leased by bumping `attempts`.
+// The conditional update is what keeps a stalled or duplicated job from recording twice: whoever
+// holds the lease owns the attempt. Deliveries of a disabled subscription fail instead (no
+// attempt), so they never sit pending behind a subscription that will not send them.
+const CLAIM = `
+  WITH subscription AS (
+    SELECT id, enabled FROM herald.subscriptions WHERE id = $1
+  ),
+  refused AS (
+    UPDATE herald.deliveries d
+    SET status = 'failed', last_error = 'subscription disabled', lease_until = NULL, updated_at = now()
+    FROM subscription s
+    WHERE d.subscription_id = s.id AND NOT s.enabled AND d.status = 'pending'
+      AND (d.lease_until IS NULL OR d.lease_until < now())
+  ),
+  due AS (
+    SELECT d.id FROM herald.deliveries d
+    WHERE d.subscription_id = $1 AND d.status = 'pending'
+      AND d.next_attempt_at <= now()
+      AND (d.lease_until IS NULL OR d.lease_until < now())
+      AND EXISTS (SELECT 1 FROM subscription WHERE enabled)
+    ORDER BY d.next_attempt_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ),
+  claimed AS (
+    UPDATE herald.deliveries d
+    SET attempts = d.attempts + 1, updated_at = now(),
+        lease_until = now() + make_interval(secs => $3::double precision / 1000)
+    FROM due WHERE d.id = due.id
+    RETURNING d.id, d.subscription_id, d.attempts, d.retries, d.event_id
+  )
+  SELECT c.id, c.subscription_id, c.attempts, c.retries, c.event_id, e.topic,
+         e.payload::text AS payload, e.created_at, e.tenant_id,
+         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at
+  FROM claimed c
+  JOIN herald.events e ON e.id = c.event_id
+  JOIN herald.subscriptions s ON s.id = c.subscription_id
+  ORDER BY e.position`;
+
+/**
+ * Claims up to `limit` due deliveries of one subscription for an attempt each, leased for
+ * `leaseMs`; the oldest events first.
+ */
+export function claimDeliveries(
+  dataSource: DataSource,
+  subscriptionId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedDelivery[]> {
+  return dataSource.query<ClaimedDelivery[]>(CLAIM, [subscriptionId, limit, leaseMs]);
+}
+
+/**
+ * Milliseconds until the next pending delivery of the subscription that no attempt holds is due,
+ * or undefined when it has none.
+ */
+export async function msUntilNextDue(
+  dataSource: DataSource,
+  subscriptionId: string,
+): Promise<number | undefined> {
+  const [row] = await dataSource.query<{ ms: number | null }[]>(
+    `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms
+     FROM herald.deliveries
+     WHERE subscription_id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < now())`,
+    [subscriptionId],
+  );
+  return row?.ms ?? undefined;
+}
