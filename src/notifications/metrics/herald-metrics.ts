@@ -63,6 +63,7 @@ export class HeraldMetrics {
       labelNames: ['source'],
       registers,
     });
+    for (const source of ['postgres', 'redis']) this.collectErrors.inc({ source }, 0);
     for (const outcome of ATTEMPT_OUTCOMES) {
       this.deliveries.inc({ outcome }, 0);
       this.attemptDuration.zero({ outcome });

@@ -4,6 +4,7 @@ import { isUUID } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { isTopic, TOPIC_MAX_LENGTH } from '../common/topic';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { PUBLISHED_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
@@ -59,6 +60,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
   ) {}
 
   /** Lets a NOTIFY in flight finish while the connection pool is still open. */
@@ -93,6 +95,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       params,
     );
     if (inserted) {
+      this.metrics.eventsPublished.inc();
       if (autocommit) this.wakeSequencer();
       return {
         id: inserted.id,

@@ -65,9 +65,9 @@ export class DeliveryTelemetry {
       error: report.error === undefined ? undefined : scrub(report.error),
       durationMs: report.durationMs,
     };
-    // A delivery given up on is worth an operator's look; the attempts before it are routine.
-    if (outcome === 'failed') this.logger.warn(line);
-    else this.logger.log(line);
+    // One level for every outcome: a failing endpoint is the receiver's problem, not this
+    // process's, and the dispatcher warns about what does need an operator (a disabled endpoint).
+    this.logger.log(line);
   }
 }
 
