@@ -1,3 +1,5 @@
+import type { RateLimitSetting } from './rate-limit';
+
 /** A part of Herald that a process can run; `HERALD_ROLES` picks any combination. */
 export type HeraldRole = 'api' | 'worker' | 'sequencer';
 
@@ -22,6 +24,14 @@ export interface HeraldConfig {
   disableAfter: number; // ms
   retention: number; // ms
   longPollMaxWait: number; // ms
+  /** Publishes per window and API key (HERALD_RATE_LIMIT_PUBLISH); false when off. */
+  publishRateLimit: RateLimitSetting | false;
+  /** Management requests per window and API key (HERALD_RATE_LIMIT_MANAGEMENT); false when off. */
+  managementRateLimit: RateLimitSetting | false;
+  /** Long polls and streams one tenant may hold open in one process (HERALD_MAX_POLLS_PER_TENANT). */
+  maxHeldPollsPerTenant: number;
+  /** Subscriptions one tenant may have (HERALD_MAX_SUBSCRIPTIONS_PER_TENANT). */
+  maxSubscriptionsPerTenant: number;
   allowedDestinations: string[]; // CIDR strings, each validated and normalised
   sweepInterval: number; // ms
   logLevel: LogLevel;

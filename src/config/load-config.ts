@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './config-error';
 import { parseDuration } from './duration';
+import { parseRateLimit } from './rate-limit';
 import type { HeraldConfig, HeraldRole, LogLevel } from './herald-config';
 
 const ROLES: readonly HeraldRole[] = ['api', 'worker', 'sequencer'];
@@ -27,6 +28,10 @@ const DEFAULTS = {
   HERALD_DISABLE_AFTER: '5d',
   HERALD_RETENTION: '7d',
   HERALD_LONGPOLL_MAX_WAIT: '60s',
+  HERALD_RATE_LIMIT_PUBLISH: '1000/1s',
+  HERALD_RATE_LIMIT_MANAGEMENT: '100/1s',
+  HERALD_MAX_POLLS_PER_TENANT: '1000',
+  HERALD_MAX_SUBSCRIPTIONS_PER_TENANT: '100',
   HERALD_ALLOWED_DESTINATIONS: '',
   HERALD_SWEEP_INTERVAL: '30s',
   LOG_LEVEL: 'info',
@@ -75,6 +80,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   const disableAfter = read('HERALD_DISABLE_AFTER', durationWithin('1s'));
   const retention = read('HERALD_RETENTION', durationWithin('1m'));
   const longPollMaxWait = read('HERALD_LONGPOLL_MAX_WAIT', durationWithin('1s', '5m'));
+  const publishRateLimit = read('HERALD_RATE_LIMIT_PUBLISH', parseRateLimit);
+  const managementRateLimit = read('HERALD_RATE_LIMIT_MANAGEMENT', parseRateLimit);
+  const maxHeldPollsPerTenant = read('HERALD_MAX_POLLS_PER_TENANT', parsePositiveCount);
+  const maxSubscriptionsPerTenant = read('HERALD_MAX_SUBSCRIPTIONS_PER_TENANT', parsePositiveCount);
   const allowedDestinations = read('HERALD_ALLOWED_DESTINATIONS', parseCidrList);
   // Node fires a timer longer than 2^31-1 ms (about 24.8 days) after 1 ms, hence the ceiling.
   const sweepInterval = read('HERALD_SWEEP_INTERVAL', durationWithin('100ms', '24d'));
@@ -132,6 +141,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     disableAfter,
     retention,
     longPollMaxWait,
+    publishRateLimit,
+    managementRateLimit,
+    maxHeldPollsPerTenant,
+    maxSubscriptionsPerTenant,
     allowedDestinations,
     sweepInterval,
     logLevel,
@@ -163,6 +176,14 @@ function parseCount(text: string): number {
   const count = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(count)) {
     throw new Error(`"${text}" is not a whole number`);
+  }
+  return count;
+}
+
+function parsePositiveCount(text: string): number {
+  const count = parseCount(text);
+  if (count < 1) {
+    throw new Error(`"${text}" must be at least 1`);
   }
   return count;
 }
