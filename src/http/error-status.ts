@@ -18,6 +18,9 @@ export const ERROR_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
   [NotificationsErrorCode.UrlNotAllowed]: HttpStatus.BAD_REQUEST,
   [NotificationsErrorCode.SubscriptionNotFound]: HttpStatus.NOT_FOUND,
   [NotificationsErrorCode.DeliveryNotFound]: HttpStatus.NOT_FOUND,
+  [NotificationsErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [NotificationsErrorCode.TooManyPolls]: HttpStatus.TOO_MANY_REQUESTS,
+  [NotificationsErrorCode.SubscriptionLimitReached]: HttpStatus.CONFLICT,
 };
 
 /** Codes for errors raised by Nest or Express themselves rather than by Herald. */

@@ -41,6 +41,10 @@ export class HeraldExceptionFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    // `rate_limited` and `too_many_polls` say how long to wait; HTTP clients look for it here.
+    if (typeof body.retryAfter === 'number') {
+      response.setHeader('Retry-After', String(body.retryAfter));
+    }
     response.status(body.statusCode).json(body);
   }
 

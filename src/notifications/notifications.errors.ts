@@ -18,6 +18,9 @@ export enum NotificationsErrorCode {
   UrlNotAllowed = 'url_not_allowed',
   SubscriptionNotFound = 'subscription_not_found',
   DeliveryNotFound = 'delivery_not_found',
+  RateLimited = 'rate_limited',
+  TooManyPolls = 'too_many_polls',
+  SubscriptionLimitReached = 'subscription_limit_reached',
 }
 
 /** The one exception type the module throws for anything a caller did wrong. */

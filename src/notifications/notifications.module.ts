@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CLOCK, DELIVERY_QUEUE, RESOLVED_OPTIONS } from './notifications.constants';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
@@ -8,6 +9,9 @@ import { EventStreamService } from './events/event-stream.service';
 import { LongPollService } from './events/long-poll.service';
 import { SequencedListener } from './events/sequenced-listener';
 import { WaiterRegistry } from './events/waiter-registry';
+import { HeldPollLimiter } from './limits/held-poll-limiter';
+import { RateLimitGuard } from './limits/rate-limit.guard';
+import { toThrottlerOptions } from './limits/throttler-options';
 import { HeraldMetrics } from './metrics/herald-metrics';
 import { ScrapeTimeGauges } from './metrics/scrape-time-gauges';
 import { EventsService } from './events/events.service';
@@ -72,6 +76,16 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     TenantsService,
     ApiKeysService,
     ApiKeyGuard,
+    HeldPollLimiter,
+    RateLimitGuard,
+    // The throttler's providers, without ThrottlerModule: its options come from ours, and a host's
+    // own ThrottlerModule (global) keeps its options and counters apart from Herald's.
+    {
+      provide: getOptionsToken(),
+      inject: [RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedNotificationsOptions) => toThrottlerOptions(options),
+    },
+    { provide: getStorageToken(), useClass: ThrottlerStorageService },
     DeliveryQueue,
     {
       provide: DestinationGuard,

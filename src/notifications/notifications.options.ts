@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
+import type { RateLimitRule } from './limits/rate-limit-rule';
 
 const SECOND = 1000;
 const DAY = 24 * 60 * 60 * SECOND;
@@ -35,6 +36,21 @@ export interface NotificationsModuleOptions {
   longPollRecheckInterval?: number;
   /** How often a quiet event stream sends a heartbeat comment. Default 15 s. */
   streamHeartbeatInterval?: number;
+  /**
+   * Publishes (`POST /v1/events`) one API key may send per window, in this process; the admin
+   * token has a bucket of its own. Default 1000 per second; `false` turns the limit off.
+   */
+  publishRateLimit?: RateLimitRule | false;
+  /**
+   * Management requests (tenants, API keys, subscriptions, deliveries, reading one event) one API
+   * key may send per window, in this process; the admin token has a bucket of its own. Default
+   * 100 per second; `false` turns the limit off.
+   */
+  managementRateLimit?: RateLimitRule | false;
+  /** Long polls and event streams one tenant may hold open at once in this process. Default 1000. */
+  maxHeldPollsPerTenant?: number;
+  /** Subscriptions one tenant may have, enabled or not. Default 100. */
+  maxSubscriptionsPerTenant?: number;
   /** Registry for Herald's Prometheus metrics. Default: a registry of the module's own. */
   metricsRegistry?: Registry;
   /**
@@ -97,6 +113,10 @@ export function resolveNotificationsOptions(
     retentionInterval: options.retentionInterval ?? 60 * SECOND,
     longPollRecheckInterval: options.longPollRecheckInterval ?? 5 * SECOND,
     streamHeartbeatInterval: options.streamHeartbeatInterval ?? 15 * SECOND,
+    publishRateLimit: options.publishRateLimit ?? { limit: 1000, window: SECOND },
+    managementRateLimit: options.managementRateLimit ?? { limit: 100, window: SECOND },
+    maxHeldPollsPerTenant: options.maxHeldPollsPerTenant ?? 1000,
+    maxSubscriptionsPerTenant: options.maxSubscriptionsPerTenant ?? 100,
     metricsRegistry: options.metricsRegistry ?? new Registry(),
     encryptionKey: options.encryptionKey ?? randomBytes(32),
     encryptionKeyGenerated: options.encryptionKey === undefined,

@@ -9,7 +9,11 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource for these credentials',
   410: 'The cursor is older than the retention (`cursor_expired`, with `oldestCursor`)',
   413: 'The payload is larger than allowed (`payload_too_large`)',
+  409: 'The tenant has as many subscriptions as allowed (`subscription_limit_reached`)',
   422: 'The idempotency key was used with another body (`idempotency_key_reused`)',
+  429:
+    'Over the rate limit of these credentials (`rate_limited`) or, for long polls and streams, ' +
+    "the tenant's cap on held requests (`too_many_polls`); `Retry-After` says how many seconds to wait",
 };
 
 /** Documents the error answers of a route, each with the shared error body. */

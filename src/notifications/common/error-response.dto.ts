@@ -19,4 +19,10 @@ export class ErrorResponseDto {
     description: 'With `cursor_expired`: the oldest cursor still served',
   })
   oldestCursor?: string;
+
+  @ApiPropertyOptional({
+    example: 1,
+    description: 'With `rate_limited` and `too_many_polls`: seconds to wait, as in `Retry-After`',
+  })
+  retryAfter?: number;
 }

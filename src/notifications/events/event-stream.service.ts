@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { once } from 'node:events';
 import { parseCursor } from '../common/cursor';
 import { TopicFilter } from '../common/topic-filter';
+import { HeldPollLimiter } from '../limits/held-poll-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import type { Principal } from '../tenants/principal';
@@ -23,6 +24,7 @@ export class EventStreamService {
   constructor(
     @Inject(LongPollService) private readonly longPoll: LongPollService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(HeldPollLimiter) private readonly limiter: HeldPollLimiter,
   ) {}
 
   /** Streams until the client leaves or the process shuts down. */
@@ -38,17 +40,27 @@ export class EventStreamService {
     const start = lastEventId ?? query.after;
     const field = lastEventId === undefined ? 'after' : 'Last-Event-ID';
     const poll = (after: bigint | undefined, waitMs: number) =>
-      this.longPoll.poll({ tenantId, after, filter, limit: PAGE, waitMs, signal });
-    // The first read happens before any header is sent, so a bad or expired cursor is a plain 400/410.
+      this.longPoll.poll({
+        tenantId,
+        after,
+        filter,
+        limit: PAGE,
+        waitMs,
+        signal,
+        holdsPlace: true,
+      });
+    // The first read and the place under the held-poll cap come before any header is sent, so a
+    // bad or expired cursor is a plain 400/410 and a tenant at its cap a plain 429.
     let page = await poll(start === undefined ? undefined : parseCursor(start, field), 0);
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.write(': connected\n\n');
+    const release = this.limiter.acquire(tenantId);
     try {
+      response.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      response.write(': connected\n\n');
       for (;;) {
         await this.write(response, page);
         if (signal.aborted || this.longPoll.isShuttingDown) break;
@@ -57,6 +69,7 @@ export class EventStreamService {
           await this.send(response, ': heartbeat\n\n');
       }
     } finally {
+      release();
       response.end();
     }
   }

@@ -21,6 +21,7 @@ import { EventStreamService } from './event-stream.service';
 import { EventsService } from './events.service';
 import { StreamEventsQuery } from './dto/stream-events.query';
 import { ClientGone } from '../common/client-gone.decorator';
+import { RateLimit } from '../limits/rate-limit.decorator';
 
 /** Publishing events and reading them by cursor. */
 @ApiTags('events')
@@ -34,6 +35,7 @@ export class EventsController {
   ) {}
 
   @Post()
+  @RateLimit('publish')
   @ApiOperation({ summary: 'Publish an event' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -56,7 +58,9 @@ export class EventsController {
     return toPublishedEventDto(event);
   }
 
+  // A follower re-polls as soon as it is answered, by design; the held-poll cap bounds these.
   @Get()
+  @RateLimit(false)
   @ApiOperation({
     summary: 'Long poll: events after a cursor',
     description:
@@ -74,6 +78,7 @@ export class EventsController {
   }
 
   @Get('stream')
+  @RateLimit(false)
   @ApiOperation({
     summary: 'Stream events as Server-Sent Events',
     description:

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TopicFilter } from '../common/topic-filter';
+import { HeldPollLimiter } from '../limits/held-poll-limiter';
 import { EventLogService, type EventPage } from './event-log.service';
 import { WaiterRegistry } from './waiter-registry';
 
@@ -14,6 +15,11 @@ export interface PollRequest {
   waitMs: number;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /**
+   * The caller already holds a place under the tenant's held-poll cap (a stream takes one for its
+   * whole life); otherwise the poll takes one while it holds, or is refused `too_many_polls`.
+   */
+  holdsPlace?: boolean;
 }
 
 /**
@@ -25,6 +31,7 @@ export class LongPollService {
   constructor(
     @Inject(EventLogService) private readonly log: EventLogService,
     @Inject(WaiterRegistry) private readonly registry: WaiterRegistry,
+    @Inject(HeldPollLimiter) private readonly limiter: HeldPollLimiter,
   ) {}
 
   /** Whether held polls are being answered for shutdown. */
@@ -33,7 +40,22 @@ export class LongPollService {
   }
 
   /** Polls the log; see {@link PollRequest}. */
-  async poll({ tenantId, after, filter, limit, waitMs, signal }: PollRequest): Promise<EventPage> {
+  async poll(request: PollRequest): Promise<EventPage> {
+    let release: (() => void) | undefined;
+    try {
+      return await this.hold(request, () => {
+        if (!request.holdsPlace) release ??= this.limiter.acquire(request.tenantId);
+      });
+    } finally {
+      release?.();
+    }
+  }
+
+  /** The poll itself; `takePlace` is called each time it is about to hold. */
+  private async hold(
+    { tenantId, after, filter, limit, waitMs, signal }: PollRequest,
+    takePlace: () => void,
+  ): Promise<EventPage> {
     const deadline = Date.now() + waitMs;
     let cursor = after;
     for (;;) {
@@ -52,6 +74,13 @@ export class LongPollService {
       if (page.events.length > 0) {
         waiter.settle({ kind: 'gone' });
         return page;
+      }
+      try {
+        // Only a poll that would hold counts against the cap: one with events is answered anyway.
+        takePlace();
+      } catch (error) {
+        waiter.settle({ kind: 'gone' });
+        throw error;
       }
       cursor = BigInt(page.nextCursor);
       waiter.checkedThrough = page.head;

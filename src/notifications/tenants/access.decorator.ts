@@ -2,18 +2,22 @@ import { SetMetadata, UseGuards, applyDecorators, createParamDecorator } from '@
 import type { ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { RateLimitGuard } from '../limits/rate-limit.guard';
 import { ApiKeyGuard } from './api-key.guard';
 import type { AccessLevel, AuthenticatedRequest, Principal } from './principal';
 
 import { ACCESS_METADATA } from '../notifications.constants';
 
-/** Guards a route (or controller) with the admin token and/or tenant API keys, and documents it. */
+/**
+ * Guards a route (or controller) with the admin token and/or tenant API keys, then with the
+ * caller's rate limit (see `@RateLimit`), and documents both.
+ */
 export function Access(level: AccessLevel): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, level),
-    UseGuards(ApiKeyGuard),
+    UseGuards(ApiKeyGuard, RateLimitGuard),
     ApiBearerAuth(),
-    ApiErrors(...(level === 'any' ? [401] : [401, 403])),
+    ApiErrors(...(level === 'any' ? [401] : [401, 403]), 429),
   );
 }
 

@@ -62,7 +62,7 @@ export class SubscriptionsController {
   @Post()
   @ApiOperation({ summary: 'Register a webhook; the answer carries its whsec_ secret' })
   @ApiCreatedResponse({ type: SubscriptionWithSecretDto })
-  @ApiErrors(400)
+  @ApiErrors(400, 409)
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateSubscriptionDto,

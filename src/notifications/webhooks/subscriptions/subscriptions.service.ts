@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
 import type { PageQuery } from '../../common/page-query';
-import { RESOLVED_OPTIONS } from '../../notifications.constants';
+import { HERALD_SCHEMA, RESOLVED_OPTIONS } from '../../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { DestinationGuard, DestinationNotAllowedError } from '../delivery/destination-guard';
@@ -37,17 +37,40 @@ export class SubscriptionsService {
   ): Promise<{ subscription: SubscriptionEntity; secret: string }> {
     const url = await this.checkUrl(dto.url);
     const secret = dto.secret ?? generateWebhookSecret();
-    const subscription = await this.subscriptions.save(
-      this.subscriptions.create({
-        tenantId,
-        url,
-        topics: unique(dto.topics),
-        description: dto.description ?? null,
-        enabled: true,
-        secret: this.box.seal(secret),
-      }),
-    );
+    const subscription = await this.subscriptions.manager.transaction(async (manager) => {
+      await this.checkRoom(manager, tenantId);
+      return manager.save(
+        manager.create(SubscriptionEntity, {
+          tenantId,
+          url,
+          topics: unique(dto.topics),
+          description: dto.description ?? null,
+          enabled: true,
+          secret: this.box.seal(secret),
+        }),
+      );
+    });
     return { subscription, secret };
+  }
+
+  /**
+   * Refuses a subscription over `maxSubscriptionsPerTenant` with `subscription_limit_reached`.
+   * The tenant's row is locked first so that concurrent creates count one after another and
+   * cannot both take the last place; NO KEY UPDATE leaves publishes (foreign-key checks) unblocked.
+   */
+  private async checkRoom(manager: EntityManager, tenantId: string): Promise<void> {
+    await manager.query(`SELECT 1 FROM ${HERALD_SCHEMA}.tenants WHERE id = $1 FOR NO KEY UPDATE`, [
+      tenantId,
+    ]);
+    const count = await manager.countBy(SubscriptionEntity, { tenantId });
+    const max = this.options.maxSubscriptionsPerTenant;
+    if (count >= max) {
+      throw new NotificationsError(
+        NotificationsErrorCode.SubscriptionLimitReached,
+        `This tenant already has ${count} subscriptions, the most allowed (${max}); ` +
+          'delete one before creating another',
+      );
+    }
   }
 
   /** A page of the tenant's subscriptions, oldest first. */
