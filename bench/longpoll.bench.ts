@@ -202,6 +202,9 @@ async function main(): Promise<void> {
         DATABASE_URL: `${PG_SERVER}/${DATABASE}`,
         HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
         HERALD_LONGPOLL_MAX_WAIT: '60s',
+        // One tenant holds 10,000 polls and publishes flat out: limits on, but out of reach.
+        HERALD_MAX_POLLS_PER_TENANT: '20000',
+        HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
         HERALD_ROLES: SERVER_ROLES,
         REDIS_URL: 'redis://127.0.0.1:6379',
       },

@@ -31,6 +31,8 @@ export async function startBenchApp(
     REDIS_URL: 'redis://127.0.0.1:6379',
     HERALD_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
     HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
+    // One key publishes as fast as it can: the limit stays on (its cost is measured) but out of reach.
+    HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
   });
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config, notifications, queuePrefix: `herald-bench-${process.pid}` }),
