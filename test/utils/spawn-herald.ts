@@ -10,8 +10,10 @@ export interface HeraldProcess {
   child: ChildProcess;
   /** Where its API answers (nothing answers there when its roles leave `api` out). */
   baseUrl: string;
-  /** Everything the process printed so far. */
+  /** Everything the process printed so far (stdout and stderr, interleaved). */
   output(): string;
+  /** What it printed on stdout alone: its JSON log lines. */
+  stdout(): string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
 }
@@ -41,6 +43,8 @@ export async function spawnHerald(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail('did not start within 30 s'), 30_000);
@@ -60,5 +64,11 @@ export async function spawnHerald(
     child.stderr?.on('data', read);
     void exited.then((code) => fail(`exited with ${code}`));
   });
-  return { child, baseUrl: `http://127.0.0.1:${port}`, output: () => text, exited };
+  return {
+    child,
+    baseUrl: `http://127.0.0.1:${port}`,
+    output: () => text,
+    stdout: () => stdout,
+    exited,
+  };
 }
