@@ -79,6 +79,33 @@ export default tseslint.config(
     },
   },
   {
+    // The portal's browser code is plain JavaScript served as is, outside the TypeScript project:
+    // linted with the rules that need no types, against the browser globals it uses.
+    files: ['src/portal/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['src/portal/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'AbortController',
+          'Element',
+          'HTMLElement',
+          'TextDecoderStream',
+          'URLSearchParams',
+          'clearTimeout',
+          'document',
+          'fetch',
+          'sessionStorage',
+          'setTimeout',
+          'window',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

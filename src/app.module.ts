@@ -11,6 +11,8 @@ import { buildLoggerParams } from './logging/logger-params';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { NotificationsModule, type NotificationsModuleOptions } from './notifications';
+import { OperatorViewModule } from './operator-view/operator-view.module';
+import { PortalModule } from './portal/portal.module';
 
 /** What the standalone service is built from; tests add their own overrides. */
 export interface AppOptions {
@@ -62,6 +64,9 @@ export class AppModule {
           ...notifications,
         }),
         TerminusModule,
+        // Pages for people: the consumer portal and the operator's queue view (Bull always has
+        // Redis in this app), on processes that serve HTTP.
+        ...(roles.has('api') ? [PortalModule, OperatorViewModule.forRoot(config.adminToken)] : []),
       ],
       controllers: [HealthController, MetricsController],
       providers: [

@@ -1,0 +1,50 @@
+import type { NextFunction, Request, Response } from 'express';
+import { secretsEqual } from '../notifications/tenants/api-key-secret';
+
+/** The realm browsers show in their sign-in prompt. */
+const REALM = 'Herald admin';
+
+const BEARER = /^Bearer ([\x21-\x7e]+)$/;
+const BASIC = /^Basic ([A-Za-z0-9+/]+={0,2})$/;
+
+/** The token an `Authorization` header carries: a bearer token, or a Basic password (any user). */
+export function presentedToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const bearer = BEARER.exec(header);
+  if (bearer) return bearer[1];
+  const basic = BASIC.exec(header);
+  if (!basic) return undefined;
+  const credentials = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  return colon === -1 ? undefined : credentials.slice(colon + 1);
+}
+
+/**
+ * Express middleware admitting only the admin token, as `Authorization: Bearer <token>` or as the
+ * password of HTTP Basic auth: a browser cannot add a bearer header to a page it navigates to, but
+ * it prompts for Basic credentials and resends them for the page's assets and API calls.
+ * Anything else (tenant keys included) is `401` with a Basic challenge.
+ */
+export function adminTokenAuth(
+  adminToken: string,
+): (request: Request, response: Response, next: NextFunction) => void {
+  return (request, response, next) => {
+    const token = presentedToken(request.headers.authorization);
+    // Compared as digests in constant time, so neither the length nor a prefix leaks.
+    if (token !== undefined && secretsEqual(token, adminToken)) {
+      next();
+      return;
+    }
+    response
+      .status(401)
+      .set('WWW-Authenticate', `Basic realm="${REALM}", charset="UTF-8"`)
+      .set('Cache-Control', 'no-store')
+      .json({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message:
+          'The queues need the admin token: as the Basic auth password, or as a Bearer token',
+        code: 'unauthorized',
+      });
+  };
+}

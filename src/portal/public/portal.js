@@ -1,0 +1,845 @@
+// Herald's consumer portal: plain DOM code over the public REST API, with the tenant's API key.
+// Everything the server sends is written with textContent, never parsed as HTML.
+
+const KEY_STORAGE = 'herald.portal.apiKey';
+const DELIVERY_PAGE = 20;
+const MAX_DELIVERIES = 100;
+const DELIVERY_REFRESH_MS = 2000;
+const LIVE_EVENTS_SHOWN = 50;
+const SNIPPET_PREVIEW = 120;
+const NOTICE_MS = 6000;
+
+/** @param {string} id */
+const $ = (id) => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is missing`);
+  return element;
+};
+
+const state = {
+  /** @type {string | null} */
+  apiKey: null,
+  /** @type {any[]} */
+  subscriptions: [],
+  /** @type {string | null} id of the subscription whose deliveries are open */
+  selectedId: null,
+  /** @type {string | null} id of the subscription being edited; null when creating */
+  editingId: null,
+  deliveryLimit: DELIVERY_PAGE,
+  /** the last deliveries answer drawn, to skip redrawing an unchanged list */
+  deliveriesDrawn: '',
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  refreshTimer: undefined,
+  refreshing: false,
+  refreshAgain: false,
+  /** @type {AbortController | null} */
+  live: null,
+};
+
+class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   * @param {string | undefined} code
+   */
+  constructor(status, message, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/**
+ * Creates an element; strings among `children` become text, never markup.
+ * @param {string} tag
+ * @param {Record<string, string | boolean | undefined>} [attributes]
+ * @param {(Node | string | null | undefined)[]} children
+ */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    element.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) element.append(child);
+  }
+  return element;
+}
+
+/** @param {string | null | undefined} iso */
+function time(iso) {
+  if (!iso) return h('span', {}, '—');
+  return h('time', { datetime: iso }, new Date(iso).toLocaleString());
+}
+
+/** @param {string} text @param {number} length */
+function shorten(text, length) {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+/** @param {number} ms */
+function pause(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+
+/** @param {string} message */
+function notify(message) {
+  const notice = $('notice');
+  $('error').hidden = true;
+  notice.textContent = message;
+  notice.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => (notice.hidden = true), NOTICE_MS);
+}
+
+/** @param {unknown} error */
+function showError(error) {
+  if (error instanceof ApiError && error.status === 401) return; // signOut has said it already
+  const box = $('error');
+  $('notice').hidden = true;
+  box.textContent = error instanceof Error ? error.message : String(error);
+  box.hidden = false;
+}
+
+function clearMessages() {
+  $('notice').hidden = true;
+  $('error').hidden = true;
+}
+
+/**
+ * Runs a button's action with the button disabled meanwhile, showing any error.
+ * @param {HTMLButtonElement} button
+ * @param {() => Promise<void>} action
+ */
+async function busy(button, action) {
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    await action();
+  } catch (error) {
+    showError(error);
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+/**
+ * Calls the REST API with the signed-in key. A 401 signs out: the key was revoked.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {string | null} [key]
+ */
+async function api(method, path, body, key = state.apiKey) {
+  /** @type {Record<string, string>} */
+  const headers = { Authorization: `Bearer ${key ?? ''}`, Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: 'no-store',
+  });
+  const answer = response.status === 204 ? null : await response.json().catch(() => null);
+  if (response.ok) return answer;
+  const message =
+    answer && typeof answer.message === 'string'
+      ? answer.message
+      : `${response.status} ${response.statusText}`;
+  const error = new ApiError(response.status, message, answer?.code);
+  if (response.status === 401 && key === state.apiKey && state.apiKey !== null) {
+    signOut('Your API key is no longer accepted. Sign in again.');
+  }
+  throw error;
+}
+
+/** @param {string} id */
+const subscriptionPath = (id) => `/v1/subscriptions/${encodeURIComponent(id)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Signing in and out
+
+/** @param {string} key */
+async function signIn(key) {
+  // Any tenant route tells whether the key is a live tenant key.
+  await api('GET', '/v1/subscriptions?limit=1', undefined, key);
+  state.apiKey = key;
+  sessionStorage.setItem(KEY_STORAGE, key);
+  $('sign-in').hidden = true;
+  $('workspace').hidden = false;
+  $('sign-out').hidden = false;
+  await loadSubscriptions();
+  startLive();
+  $('subscriptions-title').setAttribute('tabindex', '-1');
+  $('subscriptions-title').focus();
+}
+
+/** @param {string} [message] */
+function signOut(message) {
+  state.apiKey = null;
+  sessionStorage.removeItem(KEY_STORAGE);
+  stopLive();
+  closeDetail();
+  hideSubscriptionForm();
+  state.subscriptions = [];
+  $('subscription-list').replaceChildren();
+  $('live-list').replaceChildren();
+  $('workspace').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in').hidden = false;
+  clearMessages();
+  const error = $('sign-in-error');
+  error.textContent = message ?? '';
+  error.hidden = !message;
+  /** @type {HTMLInputElement} */ ($('api-key')).value = '';
+  $('api-key').focus();
+}
+
+async function onSignIn(/** @type {SubmitEvent} */ event) {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($('api-key'));
+  const error = $('sign-in-error');
+  const key = input.value.trim();
+  error.hidden = true;
+  if (!key) {
+    error.textContent = 'Enter your API key.';
+    error.hidden = false;
+    input.focus();
+    return;
+  }
+  try {
+    await signIn(key);
+    input.value = '';
+  } catch (cause) {
+    error.textContent =
+      cause instanceof ApiError && cause.status === 401
+        ? 'That API key was not accepted.'
+        : cause instanceof ApiError && cause.status === 403
+          ? 'This is not a tenant API key (the admin token cannot use the portal).'
+          : `Could not sign in: ${cause instanceof Error ? cause.message : String(cause)}`;
+    error.hidden = false;
+    input.focus();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions
+
+async function loadSubscriptions() {
+  /** @type {any[]} */
+  const all = [];
+  let cursor = null;
+  do {
+    const query = new URLSearchParams({ limit: '100' });
+    if (cursor) query.set('cursor', cursor);
+    const page = await api('GET', `/v1/subscriptions?${query}`);
+    all.push(...page.data);
+    cursor = page.nextCursor;
+  } while (cursor);
+  state.subscriptions = all;
+  drawSubscriptions();
+}
+
+function drawSubscriptions() {
+  const list = $('subscription-list');
+  list.replaceChildren(...state.subscriptions.map(subscriptionItem));
+  $('no-subscriptions').hidden = state.subscriptions.length > 0;
+}
+
+/** @param {any} subscription */
+function subscriptionItem(subscription) {
+  const urlId = `sub-url-${subscription.id}`;
+  const button = (/** @type {string} */ label, /** @type {string} */ action, extra = {}) =>
+    h(
+      'button',
+      { type: 'button', 'data-action': action, 'aria-describedby': urlId, ...extra },
+      label,
+    );
+  return h(
+    'li',
+    {
+      class: `subscription${subscription.id === state.selectedId ? ' selected' : ''}`,
+      'data-id': subscription.id,
+    },
+    h(
+      'div',
+      { class: 'subscription-main' },
+      h(
+        'span',
+        { class: `badge ${subscription.enabled ? 'ok' : 'off'}` },
+        subscription.enabled ? 'Enabled' : 'Disabled',
+      ),
+      h('span', { class: 'url', id: urlId }, subscription.url),
+      h('span', { class: 'topics' }, `Topics: ${subscription.topics.join(', ')}`),
+      subscription.description ? h('span', { class: 'muted' }, subscription.description) : null,
+      subscription.disabledReason
+        ? h('span', { class: 'muted' }, `Disabled: ${subscription.disabledReason}`)
+        : null,
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      button('Deliveries', 'open', {
+        'aria-current': subscription.id === state.selectedId ? 'true' : undefined,
+      }),
+      button('Edit', 'edit'),
+      button(subscription.enabled ? 'Disable' : 'Enable', 'toggle'),
+      button('Delete', 'delete', { class: 'danger' }),
+    ),
+  );
+}
+
+/** @param {string} id */
+function subscriptionById(id) {
+  return state.subscriptions.find((subscription) => subscription.id === id);
+}
+
+async function onSubscriptionAction(/** @type {MouseEvent} */ event) {
+  const target = event.target instanceof Element ? event.target.closest('button') : null;
+  const item = target?.closest('li[data-id]');
+  if (!target || !item) return;
+  const subscription = subscriptionById(item.getAttribute('data-id') ?? '');
+  if (!subscription) return;
+  const action = target.getAttribute('data-action');
+  if (action === 'open') {
+    await openDetail(subscription.id);
+  } else if (action === 'edit') {
+    showSubscriptionForm(subscription);
+  } else if (action === 'toggle') {
+    await busy(target, async () => {
+      await api('PATCH', subscriptionPath(subscription.id), { enabled: !subscription.enabled });
+      await loadSubscriptions();
+      if (state.selectedId === subscription.id) drawDetailHeader();
+      notify(`Subscription ${subscription.enabled ? 'disabled' : 'enabled'}.`);
+      focusAction(subscription.id, 'toggle');
+    });
+  } else if (action === 'delete') {
+    const sure = window.confirm(
+      `Delete the subscription to ${subscription.url}? Its deliveries are deleted too.`,
+    );
+    if (!sure) return;
+    await busy(target, async () => {
+      await api('DELETE', subscriptionPath(subscription.id));
+      if (state.selectedId === subscription.id) closeDetail();
+      await loadSubscriptions();
+      notify('Subscription deleted.');
+      $('new-subscription').focus();
+    });
+  }
+}
+
+/**
+ * Puts the keyboard focus back on a subscription's button after the list is redrawn.
+ * @param {string} id
+ * @param {string} action
+ */
+function focusAction(id, action) {
+  const item = [...$('subscription-list').children].find(
+    (element) => element.getAttribute('data-id') === id,
+  );
+  const button = item?.querySelector(`button[data-action="${action}"]`);
+  if (button instanceof HTMLElement) button.focus();
+}
+
+/** @param {any} [subscription] the one to edit; none to create */
+function showSubscriptionForm(subscription) {
+  state.editingId = subscription?.id ?? null;
+  const form = /** @type {HTMLFormElement} */ ($('subscription-form'));
+  form.reset();
+  $('subscription-form-title').textContent = subscription
+    ? 'Edit subscription'
+    : 'New subscription';
+  $('subscription-submit').textContent = subscription ? 'Save' : 'Create';
+  $('sub-enabled-row').hidden = !subscription;
+  $('subscription-form-error').hidden = true;
+  if (subscription) {
+    /** @type {HTMLInputElement} */ ($('sub-url')).value = subscription.url;
+    /** @type {HTMLInputElement} */ ($('sub-topics')).value = subscription.topics.join(', ');
+    /** @type {HTMLInputElement} */ ($('sub-description')).value = subscription.description ?? '';
+    /** @type {HTMLInputElement} */ ($('sub-enabled')).checked = subscription.enabled;
+  }
+  form.hidden = false;
+  $('sub-url').focus();
+}
+
+function hideSubscriptionForm() {
+  $('subscription-form').hidden = true;
+  state.editingId = null;
+}
+
+async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
+  event.preventDefault();
+  const submit = /** @type {HTMLButtonElement} */ ($('subscription-submit'));
+  const error = $('subscription-form-error');
+  const url = /** @type {HTMLInputElement} */ ($('sub-url')).value.trim();
+  const topics = /** @type {HTMLInputElement} */ ($('sub-topics')).value
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter((topic) => topic.length > 0);
+  const description = /** @type {HTMLInputElement} */ ($('sub-description')).value.trim();
+  error.hidden = true;
+  submit.disabled = true;
+  try {
+    const editingId = state.editingId;
+    if (editingId) {
+      const enabled = /** @type {HTMLInputElement} */ ($('sub-enabled')).checked;
+      await api('PATCH', subscriptionPath(editingId), { url, topics, description, enabled });
+      hideSubscriptionForm();
+      await loadSubscriptions();
+      if (state.selectedId === editingId) drawDetailHeader();
+      notify('Subscription saved.');
+      focusAction(editingId, 'edit');
+    } else {
+      const created = await api('POST', '/v1/subscriptions', {
+        url,
+        topics,
+        ...(description ? { description } : {}),
+      });
+      hideSubscriptionForm();
+      await loadSubscriptions();
+      await openDetail(created.id);
+      showSecrets({ secret: created.secret, previousSecret: null, previousSecretExpiresAt: null });
+      notify('Subscription created. Its signing secret is shown below.');
+    }
+  } catch (cause) {
+    if (cause instanceof ApiError && cause.status === 401) return;
+    error.textContent = cause instanceof Error ? cause.message : String(cause);
+    error.hidden = false;
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One subscription: secrets, test event, deliveries
+
+/** @param {string} id */
+async function openDetail(id) {
+  state.selectedId = id;
+  state.deliveryLimit = DELIVERY_PAGE;
+  state.deliveriesDrawn = '';
+  hideSecrets();
+  drawSubscriptions();
+  drawDetailHeader();
+  $('delivery-list').replaceChildren();
+  $('no-deliveries').hidden = true;
+  $('subscription-detail').hidden = false;
+  $('detail-title').focus();
+  $('subscription-detail').scrollIntoView({ block: 'start' });
+  await refreshDeliveries();
+}
+
+function drawDetailHeader() {
+  const subscription = state.selectedId ? subscriptionById(state.selectedId) : undefined;
+  if (!subscription) return;
+  $('detail-title').textContent = subscription.description || 'Subscription';
+  $('detail-url').textContent = subscription.url;
+  $('detail-meta').textContent =
+    `Topics: ${subscription.topics.join(', ')} · ` +
+    (subscription.enabled ? 'enabled' : 'disabled');
+}
+
+function closeDetail() {
+  const wasOpen = state.selectedId;
+  state.selectedId = null;
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = undefined;
+  $('subscription-detail').hidden = true;
+  hideSecrets();
+  if (wasOpen && state.apiKey) {
+    drawSubscriptions();
+    focusAction(wasOpen, 'open');
+  }
+}
+
+/** @param {{ secret: string, previousSecret: string | null, previousSecretExpiresAt: string | null }} secrets */
+function showSecrets(secrets) {
+  $('secret-current').textContent = secrets.secret;
+  const previous = secrets.previousSecret !== null;
+  $('secret-previous-label').hidden = !previous;
+  $('secret-previous-row').hidden = !previous;
+  $('secret-previous').textContent = secrets.previousSecret ?? '';
+  $('secret-previous-expiry').textContent = secrets.previousSecretExpiresAt
+    ? ` until ${new Date(secrets.previousSecretExpiresAt).toLocaleString()}`
+    : '';
+  $('secret-box').hidden = false;
+  $('reveal-secret').textContent = 'Hide secret';
+  $('reveal-secret').setAttribute('aria-expanded', 'true');
+}
+
+function hideSecrets() {
+  $('secret-box').hidden = true;
+  $('secret-current').textContent = '';
+  $('secret-previous').textContent = '';
+  $('reveal-secret').textContent = 'Reveal secret';
+  $('reveal-secret').setAttribute('aria-expanded', 'false');
+}
+
+async function onRevealSecret() {
+  const id = state.selectedId;
+  if (!id) return;
+  if (!$('secret-box').hidden) {
+    hideSecrets();
+    return;
+  }
+  await busy(/** @type {HTMLButtonElement} */ ($('reveal-secret')), async () => {
+    showSecrets(await api('GET', `${subscriptionPath(id)}/secret`));
+  });
+}
+
+async function onRotateSecret() {
+  const id = state.selectedId;
+  if (!id) return;
+  await busy(/** @type {HTMLButtonElement} */ ($('rotate-secret')), async () => {
+    showSecrets(await api('POST', `${subscriptionPath(id)}/secret/rotate`));
+    notify('Secret rotated. The previous one keeps signing beside it for a while.');
+  });
+}
+
+async function onSendTest() {
+  const id = state.selectedId;
+  if (!id) return;
+  await busy(/** @type {HTMLButtonElement} */ ($('send-test')), async () => {
+    await api('POST', `${subscriptionPath(id)}/test`);
+    notify('Test event sent; its delivery appears below.');
+    await refreshDeliveries();
+  });
+}
+
+/** The query of the deliveries to show: the status filter and how many. */
+function deliveriesQuery() {
+  const status = /** @type {HTMLSelectElement} */ ($('delivery-status')).value;
+  const query = new URLSearchParams({ limit: String(state.deliveryLimit) });
+  if (status) query.set('status', status);
+  return query.toString();
+}
+
+/**
+ * Reads the open subscription's deliveries, and again every few seconds while it stays open. A call
+ * while a read is running asks for one more read after it instead of racing it.
+ */
+async function refreshDeliveries() {
+  if (state.refreshing) {
+    state.refreshAgain = true;
+    return;
+  }
+  clearTimeout(state.refreshTimer);
+  const id = state.selectedId;
+  if (!id) return;
+  state.refreshing = true;
+  try {
+    if (!document.hidden) {
+      const query = deliveriesQuery();
+      const page = await api('GET', `${subscriptionPath(id)}/deliveries?${query}`);
+      // Drawn only if nothing changed meanwhile; otherwise the read after this one draws.
+      if (state.selectedId === id && deliveriesQuery() === query) drawDeliveries(page);
+    }
+  } catch (error) {
+    showError(error);
+  } finally {
+    state.refreshing = false;
+    if (state.refreshAgain) {
+      state.refreshAgain = false;
+      void refreshDeliveries();
+    } else if (state.selectedId === id && state.apiKey) {
+      state.refreshTimer = setTimeout(() => void refreshDeliveries(), DELIVERY_REFRESH_MS);
+    }
+  }
+}
+
+/** @param {{ data: any[], nextCursor: string | null }} page */
+function drawDeliveries(page) {
+  const drawn = JSON.stringify(page);
+  if (drawn === state.deliveriesDrawn) return; // unchanged: keep the focus and the open details
+  state.deliveriesDrawn = drawn;
+  const list = $('delivery-list');
+  const focused =
+    document.activeElement instanceof HTMLElement && list.contains(document.activeElement)
+      ? document.activeElement.getAttribute('data-focus')
+      : null;
+  list.replaceChildren(...page.data.map(deliveryItem));
+  $('no-deliveries').hidden = page.data.length > 0;
+  $('more-deliveries').hidden = !page.nextCursor || state.deliveryLimit >= MAX_DELIVERIES;
+  if (focused) {
+    const again = [...list.querySelectorAll('[data-focus]')].find(
+      (element) => element.getAttribute('data-focus') === focused,
+    );
+    if (again instanceof HTMLElement) again.focus();
+  }
+}
+
+/** @param {any} delivery */
+function deliveryItem(delivery) {
+  const titleId = `delivery-${delivery.id}`;
+  return h(
+    'li',
+    { class: `delivery ${delivery.status}`, 'data-id': delivery.id, 'aria-labelledby': titleId },
+    h(
+      'div',
+      { class: 'delivery-head' },
+      h('span', { class: `badge ${statusClass(delivery.status)}` }, delivery.status),
+      h(
+        'span',
+        { id: titleId, class: 'delivery-title' },
+        'Event ',
+        h('code', {}, delivery.eventId),
+      ),
+      h('span', { class: 'muted' }, 'created ', time(delivery.createdAt)),
+      delivery.nextAttemptAt
+        ? h('span', { class: 'muted' }, 'next attempt ', time(delivery.nextAttemptAt))
+        : null,
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-action': 'retry',
+          'data-focus': `retry:${delivery.id}`,
+          'aria-describedby': titleId,
+        },
+        'Retry',
+      ),
+    ),
+    delivery.lastError ? h('p', { class: 'muted' }, `Last error: ${delivery.lastError}`) : null,
+    delivery.attempts.length > 0
+      ? attemptsTable(delivery)
+      : h('p', { class: 'muted' }, 'No attempt yet.'),
+  );
+}
+
+/** @param {string} status */
+function statusClass(status) {
+  return status === 'succeeded' ? 'ok' : status === 'failed' ? 'bad' : 'wait';
+}
+
+/** @param {any} delivery */
+function attemptsTable(delivery) {
+  const cell = (/** @type {string} */ label, /** @type {(Node | string)[]} */ ...content) =>
+    h('td', { 'data-label': label }, ...content);
+  const rows = delivery.attempts.map((/** @type {any} */ attempt) => {
+    const ok = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300;
+    return h(
+      'tr',
+      { class: ok ? 'ok' : 'bad' },
+      cell('Attempt', String(attempt.attempt)),
+      cell('Time', time(attempt.startedAt)),
+      cell(
+        'Status',
+        attempt.statusCode === null
+          ? h('span', { class: 'badge bad' }, 'no answer')
+          : h('span', { class: `badge ${ok ? 'ok' : 'bad'}` }, String(attempt.statusCode)),
+      ),
+      cell('Duration', attempt.durationMs === null ? '—' : `${attempt.durationMs} ms`),
+      cell('Response', responseOf(attempt)),
+    );
+  });
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'attempts' },
+      h(
+        'caption',
+        { class: 'visually-hidden' },
+        `Attempts of delivery of event ${delivery.eventId}`,
+      ),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['Attempt', 'Time', 'Status', 'Duration', 'Response'].map((label) =>
+            h('th', { scope: 'col' }, label),
+          ),
+        ),
+      ),
+      h('tbody', {}, ...rows),
+    ),
+  );
+}
+
+/** @param {any} attempt */
+function responseOf(attempt) {
+  const text = attempt.error ?? attempt.responseSnippet ?? '';
+  if (!text) return h('span', { class: 'muted' }, 'empty');
+  if (text.length <= SNIPPET_PREVIEW) return h('code', { class: 'snippet' }, text);
+  return h(
+    'details',
+    {},
+    h('summary', {}, shorten(text, SNIPPET_PREVIEW)),
+    h('pre', { class: 'snippet' }, text),
+  );
+}
+
+async function onDeliveryAction(/** @type {MouseEvent} */ event) {
+  const target = event.target instanceof Element ? event.target.closest('button') : null;
+  const item = target?.closest('li[data-id]');
+  if (!target || !item || target.getAttribute('data-action') !== 'retry') return;
+  const id = item.getAttribute('data-id') ?? '';
+  await busy(target, async () => {
+    await api('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`);
+    notify('Retry scheduled.');
+    await refreshDeliveries();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live events: the SSE stream read with fetch (EventSource cannot send an Authorization header)
+
+function startLive() {
+  stopLive();
+  const controller = new AbortController();
+  state.live = controller;
+  $('live-status').textContent = 'Connecting…';
+  $('toggle-live').textContent = 'Pause';
+  $('toggle-live').setAttribute('aria-pressed', 'false');
+  void followEvents(controller.signal);
+}
+
+function stopLive() {
+  state.live?.abort();
+  state.live = null;
+  $('live-status').textContent = 'Paused.';
+  $('toggle-live').textContent = 'Resume';
+  $('toggle-live').setAttribute('aria-pressed', 'true');
+}
+
+/** Follows the stream, resuming from the last cursor after a dropped connection. */
+async function followEvents(/** @type {AbortSignal} */ signal) {
+  /** @type {string | undefined} */
+  let lastCursor;
+  let backoff = 1000;
+  while (!signal.aborted) {
+    try {
+      /** @type {Record<string, string>} */
+      const headers = {
+        Authorization: `Bearer ${state.apiKey ?? ''}`,
+        Accept: 'text/event-stream',
+      };
+      if (lastCursor) headers['Last-Event-ID'] = lastCursor;
+      const response = await fetch('/v1/events/stream', { headers, signal, cache: 'no-store' });
+      if (response.status === 401) {
+        signOut('Your API key is no longer accepted. Sign in again.');
+        return;
+      }
+      if (response.status === 410) {
+        lastCursor = undefined; // older than the retention: go on from now
+        continue;
+      }
+      if (!response.ok || !response.body) throw new Error(`${response.status}`);
+      $('live-status').textContent = 'Connected: events appear here as they are published.';
+      backoff = 1000;
+      await readEventStream(response.body, (id, data) => {
+        lastCursor = id || lastCursor;
+        addLiveEvent(JSON.parse(data));
+      });
+    } catch {
+      if (signal.aborted) return;
+    }
+    if (signal.aborted) return;
+    $('live-status').textContent = 'Connection lost; reconnecting…';
+    await pause(backoff);
+    backoff = Math.min(backoff * 2, 30_000);
+  }
+}
+
+/**
+ * Calls `onEvent` with each event's `id:` and `data:` of a text/event-stream body, until it ends.
+ * @param {ReadableStream<Uint8Array>} body
+ * @param {(id: string, data: string) => void} onEvent
+ */
+async function readEventStream(body, onEvent) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let id = '';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('id:')) id = line.slice(3).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length > 0) onEvent(id, data.join('\n'));
+    }
+  }
+}
+
+/** @param {any} event */
+function addLiveEvent(event) {
+  const list = $('live-list');
+  list.prepend(
+    h(
+      'li',
+      { class: 'live-event', 'data-id': event.id },
+      h('span', { class: 'topic' }, event.topic),
+      h('span', { class: 'muted' }, time(event.createdAt), ` · cursor ${event.cursor}`),
+      h('code', { class: 'snippet' }, shorten(JSON.stringify(event.payload), 300)),
+    ),
+  );
+  while (list.children.length > LIVE_EVENTS_SHOWN) list.lastElementChild?.remove();
+  // A delivery for the open subscription may have been made for it: look sooner.
+  if (state.selectedId) void refreshDeliveries();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function start() {
+  $('sign-in-form').addEventListener('submit', (event) => void onSignIn(event));
+  $('sign-out').addEventListener('click', () => signOut());
+  $('new-subscription').addEventListener('click', () => showSubscriptionForm());
+  $('subscription-cancel').addEventListener('click', () => {
+    hideSubscriptionForm();
+    $('new-subscription').focus();
+  });
+  $('subscription-form').addEventListener('submit', (event) => void onSubscriptionSubmit(event));
+  $('subscription-list').addEventListener('click', (event) => void onSubscriptionAction(event));
+  $('close-detail').addEventListener('click', () => closeDetail());
+  $('send-test').addEventListener('click', () => void onSendTest());
+  $('reveal-secret').addEventListener('click', () => void onRevealSecret());
+  $('rotate-secret').addEventListener('click', () => void onRotateSecret());
+  $('delivery-status').addEventListener('change', () => {
+    state.deliveryLimit = DELIVERY_PAGE;
+    void refreshDeliveries();
+  });
+  $('refresh-deliveries').addEventListener('click', () => void refreshDeliveries());
+  $('more-deliveries').addEventListener('click', () => {
+    state.deliveryLimit = Math.min(state.deliveryLimit + DELIVERY_PAGE, MAX_DELIVERIES);
+    void refreshDeliveries();
+  });
+  $('delivery-list').addEventListener('click', (event) => void onDeliveryAction(event));
+  $('toggle-live').addEventListener('click', () => (state.live ? stopLive() : startLive()));
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !$('subscription-form').hidden) {
+      hideSubscriptionForm();
+      $('new-subscription').focus();
+    }
+  });
+
+  const saved = sessionStorage.getItem(KEY_STORAGE);
+  if (saved) {
+    signIn(saved).catch(() => signOut('Sign in again.'));
+  } else {
+    $('api-key').focus();
+  }
+}
+
+start();
