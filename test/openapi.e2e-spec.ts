@@ -61,8 +61,10 @@ function expressRoutes(herald: TestApp): [string, string][] {
   const express = herald.app.getHttpAdapter().getInstance() as {
     router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
   };
+  // Middleware applied to every path (nestjs-pino's request logger) is mounted by Nest as an
+  // all-methods `/{*path}` route: it serves nothing, so it is no endpoint to document.
   return express.router.stack.flatMap(({ route }) =>
-    route && !route.path.startsWith('/docs')
+    route && !route.path.startsWith('/docs') && route.path !== '/{*path}'
       ? Object.keys(route.methods).map((method): [string, string] => [
           method,
           route.path.replace(/:(\w+)/g, '{$1}'),
