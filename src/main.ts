@@ -2,11 +2,13 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { ConfigError } from './config/config-error';
 import type { HeraldConfig } from './config/herald-config';
 import { loadConfig } from './config/load-config';
 import { readEnvironment } from './config/read-environment';
+import { handleDroppedConnections } from './database/handle-dropped-connections';
 import { prepareDatabase } from './database/prepare-database';
 import { configureHttp } from './http/configure-http';
 import { buildLoggerParams } from './logging/logger-params';
@@ -57,6 +59,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   app.useLogger(app.get(NestPinoLogger));
+  handleDroppedConnections(app.get(DataSource), logger);
   configureHttp(app);
   if (config.roles.has('api')) {
     await app.listen(config.port);
