@@ -59,6 +59,8 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   app.useLogger(app.get(NestPinoLogger));
+  // Nest flushes the buffer when the app listens; a process without the api role never does.
+  app.flushLogs();
   handleDroppedConnections(app.get(DataSource), logger);
   configureHttp(app);
   if (config.roles.has('api')) {
