@@ -60,6 +60,7 @@ export class AppModule {
           disableAfter: config.disableAfter,
           allowedDestinations: config.allowedDestinations,
           sweepInterval: config.sweepInterval,
+          shutdownGrace: config.shutdownGrace,
           http: roles.has('api'),
           ...notifications,
         }),

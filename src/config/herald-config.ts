@@ -34,6 +34,7 @@ export interface HeraldConfig {
   maxSubscriptionsPerTenant: number;
   allowedDestinations: string[]; // CIDR strings, each validated and normalised
   sweepInterval: number; // ms
+  shutdownGrace: number; // ms
   logLevel: LogLevel;
   /** AES-256 key sealing webhook signing secrets at rest (HERALD_ENCRYPTION_KEY). */
   encryptionKey: Buffer;

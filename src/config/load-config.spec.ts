@@ -44,6 +44,7 @@ describe('loadConfig', () => {
         maxSubscriptionsPerTenant: 100,
         allowedDestinations: [],
         sweepInterval: 30_000,
+        shutdownGrace: 10_000,
         logLevel: 'info',
         encryptionKey: expect.any(Buffer),
         encryptionKeyGenerated: true,
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
         HERALD_MAX_SUBSCRIPTIONS_PER_TENANT: '',
         HERALD_ALLOWED_DESTINATIONS: '',
         HERALD_SWEEP_INTERVAL: '\t',
+        HERALD_SHUTDOWN_GRACE: '',
         LOG_LEVEL: ' ',
         HERALD_ENCRYPTION_KEY: ' ',
       });
@@ -102,6 +104,7 @@ describe('loadConfig', () => {
         HERALD_MAX_SUBSCRIPTIONS_PER_TENANT: '1',
         HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
         HERALD_SWEEP_INTERVAL: '100ms',
+        HERALD_SHUTDOWN_GRACE: '2s',
         LOG_LEVEL: 'debug',
         HERALD_ENCRYPTION_KEY: 'ab'.repeat(32),
       });
@@ -125,6 +128,7 @@ describe('loadConfig', () => {
         maxSubscriptionsPerTenant: 1,
         allowedDestinations: ['127.0.0.0/8'],
         sweepInterval: 100,
+        shutdownGrace: 2_000,
         logLevel: 'debug',
         encryptionKey: Buffer.from('ab'.repeat(32), 'hex'),
         encryptionKeyGenerated: false,
@@ -300,6 +304,7 @@ describe('loadConfig', () => {
       ['HERALD_MAX_SUBSCRIPTIONS_PER_TENANT', '0', '"0" must be at least 1'],
       ['HERALD_ALLOWED_DESTINATIONS', 'private', '"private" is not a CIDR'],
       ['HERALD_SWEEP_INTERVAL', '99ms', '"99ms" must be between 100ms and 24d'],
+      ['HERALD_SHUTDOWN_GRACE', '11m', '"11m" must be between 0s and 10m'],
       ['HERALD_SWEEP_INTERVAL', '25d', '"25d" must be between 100ms and 24d'],
       ['HERALD_SWEEP_INTERVAL', '1.5s', '"1.5s" is not a duration'],
       [

@@ -34,6 +34,7 @@ const DEFAULTS = {
   HERALD_MAX_SUBSCRIPTIONS_PER_TENANT: '100',
   HERALD_ALLOWED_DESTINATIONS: '',
   HERALD_SWEEP_INTERVAL: '30s',
+  HERALD_SHUTDOWN_GRACE: '10s',
   LOG_LEVEL: 'info',
 } as const;
 
@@ -87,6 +88,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   const allowedDestinations = read('HERALD_ALLOWED_DESTINATIONS', parseCidrList);
   // Node fires a timer longer than 2^31-1 ms (about 24.8 days) after 1 ms, hence the ceiling.
   const sweepInterval = read('HERALD_SWEEP_INTERVAL', durationWithin('100ms', '24d'));
+  const shutdownGrace = read('HERALD_SHUTDOWN_GRACE', durationWithin('0s', '10m'));
   const logLevel = read('LOG_LEVEL', parseLogLevel);
 
   const bothCountsValid =
@@ -147,6 +149,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     maxSubscriptionsPerTenant,
     allowedDestinations,
     sweepInterval,
+    shutdownGrace,
     logLevel,
     encryptionKey: encryptionKey ?? randomBytes(32),
     encryptionKeyGenerated: encryptionKey === undefined,
