@@ -18,6 +18,8 @@ export interface ScalePhase {
   machineBusy: number | null;
   /** Share of all CPUs that processes foreign to the benchmark used during the phase (a lower bound). */
   foreignBusy: number | null;
+  /** Postgres transactions committed per delivery while the backlog drained (claims, records). */
+  commitsPerDelivery: number;
 }
 
 /** Everything one `bench:scale` run measured, as printed and as emitted on `BENCH_RESULT`. */
@@ -43,7 +45,7 @@ export interface ScaleBenchResult {
   met: boolean;
 }
 
-const WIDTHS = [8, 9, 7, 8, 12, 5, 9, 6, 9, 8, 8];
+const WIDTHS = [8, 9, 7, 8, 12, 5, 9, 6, 9, 8, 8, 8];
 
 function row(cells: string[]): string {
   return cells.map((cell, index) => cell.padStart(WIDTHS[index])).join(' ');
@@ -84,6 +86,7 @@ export function formatScaleReport(result: ScaleBenchResult): string {
       'receiver',
       'machine',
       'foreign',
+      'tx/deliv',
     ]),
     ...phases.map((phase) =>
       row([
@@ -98,6 +101,7 @@ export function formatScaleReport(result: ScaleBenchResult): string {
         percent(rest(phase, settings.cpus)),
         percent(phase.machineBusy),
         percent(phase.foreignBusy),
+        phase.commitsPerDelivery.toFixed(2),
       ]),
     ),
     '',
@@ -108,7 +112,8 @@ export function formatScaleReport(result: ScaleBenchResult): string {
     'deliv/s: 2xx answers per second counted by the receiver between 10 % and 90 % of the backlog.',
     'CPU/worker, api, receiver, redis: share of one core each process used in that window; pg+rest: ' +
       'the cores used besides (Postgres, mostly); machine: busy share of all CPUs; foreign: other processes on the machine ' +
-      `during the phase (at least). Before the run the machine was ${percent(settings.backgroundCpuBusy)} busy.`,
+      `during the phase (at least); tx/deliv: Postgres commits per delivery while it drained. ` +
+      `Before the run the machine was ${percent(settings.backgroundCpuBusy)} busy.`,
     ...phases
       .filter((phase) => !phase.drained)
       .map((phase) => `With ${phase.workers} worker(s) the backlog was not drained in time.`),

@@ -51,6 +51,14 @@ function log(message: string): void {
   console.error(`[bench:scale] ${message}`);
 }
 
+/** Transactions committed in the database so far (all backends, as the statistics have them). */
+async function readCommits(dataSource: DataSource): Promise<number> {
+  const [row] = await dataSource.query<{ commits: string }[]>(
+    `SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return Number(row?.commits ?? 0);
+}
+
 /** Waits until the sequencer has fanned the phase's events out into `expected` pending deliveries. */
 async function waitForBacklog(dataSource: DataSource, expected: number): Promise<void> {
   const left = await waitForSequencer(dataSource, SEQUENCER_TIMEOUT_MS);
@@ -106,14 +114,21 @@ async function runPhase(options: {
       options.databaseName,
     );
     const pids = [...workers.map((w) => w.pid), api.pid, receiver.pid, options.redisPid];
+    let commitsBefore = 0;
     const drain = await measureBacklogDrain({
       receiver,
       backlog: DELIVERIES_PER_PHASE,
-      release: () => queue.resume(),
+      release: async () => {
+        commitsBefore = await readCommits(dataSource);
+        await queue.resume();
+      },
       pids,
       timeoutMs: DRAIN_TIMEOUT_MS,
     });
     const foreignBusy = foreign() ?? null;
+    // Read once the workers are gone: a backend reports its counts when it exits, at the latest.
+    await Promise.all(workers.map((worker) => worker.stop()));
+    const commits = (await readCommits(dataSource)) - commitsBefore;
     log(
       `    ${Math.round(drain.perSecond)} deliveries/s; ` +
         `${drain.drained ? 'drained' : 'NOT drained'} in ${drain.totalSeconds.toFixed(1)} s`,
@@ -130,6 +145,7 @@ async function runPhase(options: {
       redisCpu: drain.cpu[options.redisPid] ?? null,
       machineBusy: drain.machineBusy,
       foreignBusy,
+      commitsPerDelivery: commits / DELIVERIES_PER_PHASE,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
