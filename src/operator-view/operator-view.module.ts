@@ -22,10 +22,6 @@ export class OperatorViewModule {
       imports: [
         BullBoardModule.forRoot({
           route: ADMIN_QUEUES_ROUTE,
-          // @ts-expect-error @bull-board/express 9.10.1 (the latest) pins @bull-board/api 9.10.1,
-          // while @bull-board/nestjs 9.10.2 is typed against api 9.10.2: one interface from two
-          // copies of the package. They agree at run time (tested); this line fails to compile,
-          // and can go, once both resolve to one @bull-board/api.
           adapter: ExpressAdapter,
           middleware: adminTokenAuth(adminToken),
           boardOptions: { uiConfig: { boardTitle: 'Herald queues' } },
