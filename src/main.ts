@@ -2,13 +2,11 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { ConfigError } from './config/config-error';
 import type { HeraldConfig } from './config/herald-config';
 import { loadConfig } from './config/load-config';
 import { readEnvironment } from './config/read-environment';
-import { handleDroppedConnections } from './database/handle-dropped-connections';
 import { prepareDatabase } from './database/prepare-database';
 import { configureHttp } from './http/configure-http';
 import { buildLoggerParams } from './logging/logger-params';
@@ -61,7 +59,6 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(NestPinoLogger));
   // Nest flushes the buffer when the app listens; a process without the api role never does.
   app.flushLogs();
-  handleDroppedConnections(app.get(DataSource), logger);
   configureHttp(app);
   if (config.roles.has('api')) {
     await app.listen(config.port);

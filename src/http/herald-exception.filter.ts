@@ -9,6 +9,7 @@ import {
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { NotificationsError, NotificationsErrorCode } from '../notifications/notifications.errors';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { ERROR_STATUS, STATUS_CODE } from './error-status';
 
 /** The body of every error answer. */
@@ -22,8 +23,8 @@ export interface ErrorBody {
 
 /**
  * Turns every error into `{ statusCode, error, message, code }`: Herald's coded errors by their
- * code, Nest's and Express's by their status, and anything else into a logged 500 that reveals
- * nothing of its cause.
+ * code, Nest's and Express's by their status, a lost or unreachable database into a 503 worth
+ * retrying, and anything else into a logged 500 that reveals nothing of its cause.
  */
 @Catch()
 export class HeraldExceptionFilter implements ExceptionFilter {
@@ -41,7 +42,8 @@ export class HeraldExceptionFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    // `rate_limited` and `too_many_polls` say how long to wait; HTTP clients look for it here.
+    // `rate_limited`, `too_many_polls` and `database_unavailable` say how long to wait; HTTP clients
+    // look for it here.
     if (typeof body.retryAfter === 'number') {
       response.setHeader('Retry-After', String(body.retryAfter));
     }
@@ -65,6 +67,14 @@ export class HeraldExceptionFilter implements ExceptionFilter {
       const message =
         typeof response === 'string' ? response : (messageOf(response) ?? exception.message);
       return body(status, message, STATUS_CODE[status] ?? 'error');
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return body(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'The database is unavailable; try again',
+        'database_unavailable',
+        { retryAfter: 1 },
+      );
     }
     return body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', 'internal_error');
   }

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CLOCK, DELIVERY_QUEUE, RESOLVED_OPTIONS } from './notifications.constants';
+import { DroppedConnectionListener } from './common/dropped-connection-listener';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 import { EventLogService } from './events/event-log.service';
 import { EventStreamService } from './events/event-stream.service';
@@ -62,6 +63,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
       inject: [RESOLVED_OPTIONS],
       useFactory: (options: ResolvedNotificationsOptions) => options.clock,
     },
+    DroppedConnectionListener,
     NotificationPublisher,
     EventLogService,
     LongPollService,

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { handleDroppedConnections } from '../../src/database/handle-dropped-connections';
+import { handleDroppedConnections } from '../../src/notifications/common/handle-dropped-connections';
 import { createSubscription } from '../utils/create-subscription';
 import { createTenant } from '../utils/create-tenant';
 import { expectEachDelivered } from '../utils/expect-each-delivered';
@@ -76,6 +76,8 @@ describe("the app's Postgres connections terminated mid-run", () => {
     // same cursor (a few times, backing off), so it is still held when the event comes.
     const { nextCursor: start } = await readEvents(endpoint, tenant, {});
     let pollFailures = 0;
+    /** What the failed polls answered: a lost connection is worth retrying, not a 500. */
+    const failedAnswers: unknown[] = [];
     async function follow(): Promise<Awaited<HeldPoll['response']>> {
       for (;;) {
         const answer = await holdPoll(
@@ -84,6 +86,10 @@ describe("the app's Postgres connections terminated mid-run", () => {
           tenant.auth,
         ).response;
         if (answer.status < 500 || pollFailures >= 5) return answer;
+        failedAnswers.push({
+          status: answer.status,
+          code: (answer.body as { code?: string }).code,
+        });
         pollFailures += 1;
         await delay(200 * pollFailures);
       }
@@ -168,6 +174,8 @@ describe("the app's Postgres connections terminated mid-run", () => {
       .send({ topic: 'fault.poll', payload: {} })
       .expect(201);
     const woken = await polled;
+    for (const failed of failedAnswers)
+      expect(failed).toEqual({ status: 503, code: 'database_unavailable' });
     expect(woken.status).toBe(200);
     expect(woken.body.events.map((event) => event.id)).toEqual([pollEvent.body.id]);
 
