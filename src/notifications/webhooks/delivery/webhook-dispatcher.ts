@@ -16,8 +16,10 @@ import { InFlightLimiter } from './in-flight-limiter';
 import { signWebhook } from './webhook-signer';
 
 const SNIPPET_BYTES = 4096;
-/** How long past the attempt's own timeout a claim is held before the sweeper presumes it dead
- * (recording the outcome takes a statement or two; a worker that is gone this long is dead). */
+/** How long past its last possible end a claim is held before the sweeper presumes the worker
+ * dead (recording the outcome takes a statement or two; a worker that is gone this long is dead).
+ * A claimed delivery may wait for a slot behind attempts in flight, each at most the timeout, so a
+ * claim lasts twice the timeout and this margin. */
 const LEASE_MARGIN_MS = 5_000;
 /** A drain with nothing due and nothing in flight looks again after this long before it ends,
  * so a steady trickle of events does not start and stop it for each one. */
@@ -32,12 +34,18 @@ interface Drain {
   readonly wake: Signal;
   /** A hint arrived since the last claim: look again before ending. */
   hinted: boolean;
+  /**
+   * Claimed, waiting for a slot: up to one slot's worth each, so a freed slot starts the next
+   * attempt at once instead of after a claim's round trip to Postgres.
+   */
+  readonly ready: ClaimedDelivery[];
 }
 
 /**
  * Sends webhooks. A queue job only says "subscription S may have deliveries due"; this process
- * then drains S: it claims due deliveries in batches (as many as S has free slots), POSTs each
- * signed event, and hands the result to the {@link DeliveryRecorder}. One drain per subscription
+ * then drains S: it claims due deliveries in batches (enough to fill S's free slots and as many
+ * again ready behind them), POSTs each signed event, and hands the result to the
+ * {@link DeliveryRecorder}. One drain per subscription
  * per process; several processes drain the same subscription side by side, each claiming rows the
  * others skipped.
  */
@@ -47,6 +55,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private readonly http: Dispatcher;
   private readonly limiter: InFlightLimiter;
   private readonly drains = new Map<string, Drain>();
+  /** Drain loops running, until they have handed back what they claimed and did not send. */
+  private readonly draining = new Set<Promise<void>>();
   /** Attempts under way in this process, until their outcome is recorded. */
   private readonly attempts = new Set<Promise<void>>();
   /** Aborts the attempts still running when the shutdown grace period ends. */
@@ -85,13 +95,19 @@ export class WebhookDispatcher implements OnModuleDestroy {
       running.wake.notify();
       return;
     }
-    const drain: Drain = { wake: new Signal(), hinted: false };
+    const drain: Drain = { wake: new Signal(), hinted: false, ready: [] };
     this.drains.set(subscriptionId, drain);
-    void this.drain(subscriptionId, drain)
+    const loop: Promise<void> = this.drain(subscriptionId, drain)
       .catch((error: unknown) =>
         this.logger.warn(`Draining subscription ${subscriptionId} failed: ${describe(error)}`),
       )
-      .finally(() => this.drains.delete(subscriptionId));
+      .finally(() => {
+        this.drains.delete(subscriptionId);
+        // Claimed but never started (shutdown, or a failed claim after earlier ones): handed back.
+        return this.unclaim(drain.ready.splice(0));
+      });
+    this.draining.add(loop);
+    void loop.finally(() => this.draining.delete(loop));
   }
 
   /**
@@ -103,7 +119,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
     this.closing = true;
     for (const drain of this.drains.values()) drain.wake.notify();
     const grace = setTimeout(() => this.interrupt.abort(), this.options.shutdownGrace);
-    while (this.attempts.size > 0) await Promise.allSettled([...this.attempts]);
+    while (this.attempts.size > 0 || this.draining.size > 0)
+      await Promise.allSettled([...this.attempts, ...this.draining]);
     clearTimeout(grace);
     // An app closed twice must not fail on an agent that is already closed.
     this.closed ??= this.http.close();
@@ -111,10 +128,14 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   private async drain(subscriptionId: string, drain: Drain): Promise<void> {
+    const cap = this.options.maxInFlightPerSubscription;
     let idle = false;
     while (!this.closing) {
+      this.startReady(subscriptionId, drain);
       const free = this.limiter.free(subscriptionId);
-      if (free === 0) {
+      const room = free + cap - drain.ready.length;
+      // Claim to fill free slots, or when the deliveries ready behind busy ones run low.
+      if (room <= 0 || (free === 0 && drain.ready.length >= cap / 2)) {
         await drain.wake.wait(this.options.deliveryTimeout);
         continue;
       }
@@ -122,18 +143,19 @@ export class WebhookDispatcher implements OnModuleDestroy {
       const claimed = await claimDeliveries(
         this.dataSource,
         subscriptionId,
-        free,
-        this.options.deliveryTimeout + LEASE_MARGIN_MS,
+        room,
+        2 * this.options.deliveryTimeout + LEASE_MARGIN_MS,
       );
-      for (const delivery of claimed) this.start(delivery);
+      drain.ready.push(...claimed);
       if (claimed.length > 0) {
         idle = false;
         continue;
       }
       if (drain.hinted) continue;
-      // Nothing due. With attempts in flight, wait for one to finish (it may schedule a retry) or
-      // a hint; with none, wait for a retry due soon, or look once more after a pause and end.
-      if (this.limiter.free(subscriptionId) < this.options.maxInFlightPerSubscription) {
+      // Nothing due. With attempts in flight or ready, wait for a slot (a finished attempt may
+      // schedule a retry) or a hint; with none, wait for a retry due soon, or look once more after
+      // a pause and end.
+      if (this.limiter.free(subscriptionId) < cap || drain.ready.length > 0) {
         await drain.wake.wait(this.options.deliveryTimeout);
         continue;
       }
@@ -147,6 +169,30 @@ export class WebhookDispatcher implements OnModuleDestroy {
       idle = true;
       await drain.wake.wait(IDLE_MS);
     }
+  }
+
+  /** Starts ready deliveries of the subscription while it has free slots. */
+  private startReady(subscriptionId: string, drain: Drain): void {
+    while (drain.ready.length > 0 && this.limiter.free(subscriptionId) > 0 && !this.closing) {
+      const next = drain.ready.shift();
+      if (next) this.start(next);
+    }
+  }
+
+  /** Gives claimed deliveries that were never sent back, due as they were, for anyone to claim. */
+  private async unclaim(deliveries: ClaimedDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.dataSource
+      .query(
+        `UPDATE herald.deliveries d SET attempts = d.attempts - 1, lease_until = NULL
+         FROM unnest($1::uuid[], $2::int[]) AS c(id, attempts)
+         WHERE d.id = c.id AND d.attempts = c.attempts AND d.status = 'pending'`,
+        [deliveries.map((d) => d.id), deliveries.map((d) => d.attempts)],
+      )
+      .catch((error: unknown) =>
+        // Their leases run out instead, and the sweeper hands them out again.
+        this.logger.warn(`Could not hand back ${deliveries.length} deliveries: ${describe(error)}`),
+      );
   }
 
   private start(delivery: ClaimedDelivery): void {
@@ -168,8 +214,12 @@ export class WebhookDispatcher implements OnModuleDestroy {
     } finally {
       // The slot is the HTTP call's: recording happens beside the next calls.
       release();
-      this.drains.get(delivery.subscription_id)?.wake.notify();
-      if (wasFull) for (const drain of this.drains.values()) drain.wake.notify();
+      const drain = this.drains.get(delivery.subscription_id);
+      if (drain) {
+        this.startReady(delivery.subscription_id, drain);
+        drain.wake.notify();
+      }
+      if (wasFull) for (const other of this.drains.values()) other.wake.notify();
     }
     const outcome = await this.recorder.record(delivery, result);
     this.telemetry.attemptFinished({
