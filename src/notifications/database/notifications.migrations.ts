@@ -2,6 +2,7 @@ import { HeraldInit1763790000000 } from './migrations/1763790000000-herald-init'
 import { PartialPositionIndex1763810000000 } from './migrations/1763810000000-partial-position-index';
 import { Webhooks1763820000000 } from './migrations/1763820000000-webhooks';
 import { SubscriptionDueIndex1763830000000 } from './migrations/1763830000000-subscription-due-index';
+import { DeliveriesFillfactor1763840000000 } from './migrations/1763840000000-deliveries-fillfactor';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   PartialPositionIndex1763810000000,
   Webhooks1763820000000,
   SubscriptionDueIndex1763830000000,
+  DeliveriesFillfactor1763840000000,
 ];
