@@ -91,6 +91,8 @@ export async function spawnServerProcess(options: ServerProcessOptions): Promise
     {
       cwd: options.root,
       env: {
+        // A JSON line per request is an operator's choice, not what the benchmarks measure.
+        LOG_LEVEL: 'warn',
         ...process.env,
         ...options.env,
         PORT: String(port),
