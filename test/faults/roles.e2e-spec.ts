@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { SEQUENCER_LOCK_KEY } from '../../src/notifications/notifications.constants';
 import { createSubscription } from '../utils/create-subscription';
@@ -11,11 +10,11 @@ import { holdPoll } from '../utils/hold-poll';
 import { pgQuery } from '../utils/pg-query';
 import { readEvents } from '../utils/read-events';
 import { readMetric } from '../utils/read-metric';
-import { startRecordingReceiver, type RecordingReceiver } from '../utils/recording-receiver';
-import { startRedisServer, type RedisServer } from '../utils/redis-server';
-import { spawnHerald, type HeraldProcess } from '../utils/spawn-herald';
+import { startProcessCluster, type ProcessCluster } from '../utils/process-cluster';
+import type { RecordingReceiver } from '../utils/recording-receiver';
+import type { HeraldProcess } from '../utils/spawn-herald';
 import { TEST_ADMIN_TOKEN, type HeraldEndpoint } from '../utils/test-app';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+import type { TestDatabase } from '../utils/test-database';
 
 const DELIVERIES = 200;
 const PG_PORT = 5432;
@@ -40,44 +39,29 @@ const LOCK_HOLDER = `
  * belongs to exactly one process (`findSocketOwner`).
  */
 describe('roles split over three processes', () => {
+  let cluster: ProcessCluster;
   let db: TestDatabase;
-  let redis: RedisServer;
   let receiver: RecordingReceiver;
   let pollSide: HeraldProcess;
   let sequencerSide: HeraldProcess;
   let publishSide: HeraldProcess;
   let tenant: TestTenant;
-  const spawned: HeraldProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // A Redis of this test's own: Bull's keys are the same in every spawned Herald.
-    redis = await startRedisServer();
-    receiver = await startRecordingReceiver();
-    // Every process must open the secrets the api processes sealed.
-    const env = { REDIS_URL: redis.url, HERALD_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+    cluster = await startProcessCluster();
+    ({ db, receiver } = cluster);
     // Started alone first, so the lock is its own by construction (checked below, from pg_locks).
-    sequencerSide = await spawnHerald(db.url, { ...env, HERALD_ROLES: 'sequencer,worker' });
-    spawned.push(sequencerSide);
+    sequencerSide = await cluster.spawn('sequencer,worker');
     await expectEventually(async () => expect(await lockOwner()).toBe(sequencerSide.child.pid));
     [pollSide, publishSide] = await Promise.all([
-      spawnHerald(db.url, { ...env, HERALD_ROLES: 'api,sequencer' }),
-      spawnHerald(db.url, { ...env, HERALD_ROLES: 'api,worker' }),
+      cluster.spawn('api,sequencer'),
+      cluster.spawn('api,worker'),
     ]);
-    spawned.push(pollSide, publishSide);
     tenant = await createTenant(endpoint(pollSide));
   }, 60_000);
 
   afterAll(async () => {
-    for (const herald of spawned) {
-      if (herald.child.exitCode === null && herald.child.signalCode === null) {
-        herald.child.kill('SIGKILL');
-        await herald.exited;
-      }
-    }
-    await receiver?.close();
-    await redis?.stop();
-    await db?.drop();
+    await cluster?.stop();
   });
 
   function endpoint(herald: HeraldProcess): HeraldEndpoint {
@@ -85,7 +69,9 @@ describe('roles split over three processes', () => {
   }
 
   function pids(): number[] {
-    return spawned.flatMap((herald) => (herald.child.pid === undefined ? [] : [herald.child.pid]));
+    return cluster.processes.flatMap((herald) =>
+      herald.child.pid === undefined ? [] : [herald.child.pid],
+    );
   }
 
   /** The pid of the process whose Postgres session holds the sequencer lock, if any does. */

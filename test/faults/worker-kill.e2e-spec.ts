@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import request from 'supertest';
 import { createSubscription } from '../utils/create-subscription';
@@ -7,54 +6,33 @@ import { createTenant } from '../utils/create-tenant';
 import { expectEachDelivered } from '../utils/expect-each-delivered';
 import { expectEventually } from '../utils/expect-eventually';
 import { pgQuery } from '../utils/pg-query';
-import { startRecordingReceiver, type RecordingReceiver } from '../utils/recording-receiver';
-import { startRedisServer, type RedisServer } from '../utils/redis-server';
-import { spawnHerald, type HeraldProcess } from '../utils/spawn-herald';
+import { startProcessCluster, type ProcessCluster } from '../utils/process-cluster';
 import { TEST_ADMIN_TOKEN } from '../utils/test-app';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
 const EVENTS = 500;
 /** Requests answered before the worker dies; later ones are held unanswered until it is dead. */
 const BEFORE_KILL = 100;
 
 describe('a worker killed with SIGKILL mid-delivery', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
-  let receiver: RecordingReceiver;
-  const spawned: HeraldProcess[] = [];
+  let cluster: ProcessCluster;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // A Redis of this test's own: Bull's queue names are the same in every spawned Herald.
-    redis = await startRedisServer();
-    receiver = await startRecordingReceiver();
+    cluster = await startProcessCluster({
+      HERALD_SWEEP_INTERVAL: '500ms',
+      HERALD_DELIVERY_TIMEOUT: '1s',
+    });
   });
 
   afterAll(async () => {
-    for (const herald of spawned) {
-      if (herald.child.exitCode === null && herald.child.signalCode === null) {
-        herald.child.kill('SIGKILL');
-        await herald.exited;
-      }
-    }
-    await receiver?.close();
-    await redis?.stop();
-    await db?.drop();
+    await cluster?.stop();
   });
 
   it('loses nothing: the next worker delivers every event, duplicates only by webhook-id', async () => {
-    // Every process must open the secrets the API process sealed.
-    const env = {
-      REDIS_URL: redis.url,
-      HERALD_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      HERALD_SWEEP_INTERVAL: '500ms',
-      HERALD_DELIVERY_TIMEOUT: '1s',
-    };
+    const { db, receiver } = cluster;
     const [api, firstWorker] = await Promise.all([
-      spawnHerald(db.url, { ...env, HERALD_ROLES: 'api,sequencer' }),
-      spawnHerald(db.url, { ...env, HERALD_ROLES: 'worker' }),
+      cluster.spawn('api,sequencer'),
+      cluster.spawn('worker'),
     ]);
-    spawned.push(api, firstWorker);
     const herald = { baseUrl: api.baseUrl, adminToken: TEST_ADMIN_TOKEN };
 
     // A slow receiver (50 ms an answer) that, past the first 100 requests, holds answers back
@@ -96,8 +74,7 @@ describe('a worker killed with SIGKILL mid-delivery', () => {
     expect(inFlight.length).toBeGreaterThan(0);
     holding = false;
 
-    const secondWorker = await spawnHerald(db.url, { ...env, HERALD_ROLES: 'worker' });
-    spawned.push(secondWorker);
+    await cluster.spawn('worker');
     const restartedAt = Date.now();
 
     // The dead worker's claims lapse after HERALD_DELIVERY_TIMEOUT + the 5 s lease margin, and

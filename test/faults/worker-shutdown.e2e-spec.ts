@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createSubscription } from '../utils/create-subscription';
 import { createTenant } from '../utils/create-tenant';
 import { expectEachDelivered } from '../utils/expect-each-delivered';
 import { expectEventually } from '../utils/expect-eventually';
 import { pgQuery } from '../utils/pg-query';
-import { startRecordingReceiver, type RecordingReceiver } from '../utils/recording-receiver';
-import { startRedisServer, type RedisServer } from '../utils/redis-server';
-import { spawnHerald, type HeraldProcess } from '../utils/spawn-herald';
+import { startProcessCluster, type ProcessCluster } from '../utils/process-cluster';
+import type { RecordingReceiver } from '../utils/recording-receiver';
 import { TEST_ADMIN_TOKEN } from '../utils/test-app';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
 const EVENTS = 30;
 /** The per-subscription in-flight cap: the attempts in flight when SIGTERM arrives. */
@@ -24,44 +21,24 @@ interface DeliveryRow {
 }
 
 describe('SIGTERM to a worker', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
+  let cluster: ProcessCluster;
   let receiver: RecordingReceiver;
-  const spawned: HeraldProcess[] = [];
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    // A Redis of this test's own: Bull's queue names are the same in every spawned Herald.
-    redis = await startRedisServer();
-    receiver = await startRecordingReceiver();
+    cluster = await startProcessCluster({ HERALD_SWEEP_INTERVAL: '500ms' });
+    receiver = cluster.receiver;
   });
 
   afterEach(async () => {
-    for (const herald of spawned.splice(0)) {
-      if (herald.child.exitCode === null && herald.child.signalCode === null) {
-        herald.child.kill('SIGKILL');
-        await herald.exited;
-      }
-    }
-    await receiver?.close();
-    await redis?.stop();
-    await db?.drop();
+    await cluster?.stop();
   });
 
   /** An api + sequencer process, a worker, a tenant subscribed to the receiver, and the events. */
   async function publishToWorker(grace: string) {
-    const env = {
-      REDIS_URL: redis.url,
-      // Every process must open the secrets the API process sealed.
-      HERALD_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      HERALD_SWEEP_INTERVAL: '500ms',
-      HERALD_SHUTDOWN_GRACE: grace,
-    };
     const [api, worker] = await Promise.all([
-      spawnHerald(db.url, { ...env, HERALD_ROLES: 'api,sequencer' }),
-      spawnHerald(db.url, { ...env, HERALD_ROLES: 'worker' }),
+      cluster.spawn('api,sequencer'),
+      cluster.spawn('worker', { HERALD_SHUTDOWN_GRACE: grace }),
     ]);
-    spawned.push(api, worker);
     const herald = { baseUrl: api.baseUrl, adminToken: TEST_ADMIN_TOKEN };
     const tenant = await createTenant(herald);
     const { secret } = await createSubscription(herald, tenant, receiver.url, ['stop.*']);
@@ -78,12 +55,12 @@ describe('SIGTERM to a worker', () => {
     await expectEventually(() => expect(receiver.requests).toHaveLength(IN_FLIGHT), {
       timeoutMs: 15_000,
     });
-    return { env, worker, events, secret };
+    return { worker, events, secret };
   }
 
   function deliveries(): Promise<DeliveryRow[]> {
     return pgQuery<DeliveryRow>(
-      db.url,
+      cluster.db.url,
       `SELECT id, status, attempts, coalesce(lease_until > now(), false) AS leased,
               next_attempt_at <= now() AS due
        FROM herald.deliveries ORDER BY id`,
@@ -117,7 +94,7 @@ describe('SIGTERM to a worker', () => {
   it('records attempts still running after the grace period as interrupted; the next worker sends them', async () => {
     let hang = true;
     receiver.respond = () => (hang ? new Promise<number>(() => undefined) : 204);
-    const { env, worker, events, secret } = await publishToWorker('500ms');
+    const { worker, events, secret } = await publishToWorker('500ms');
 
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
@@ -128,7 +105,7 @@ describe('SIGTERM to a worker', () => {
     expect(interrupted).toHaveLength(IN_FLIGHT);
     for (const row of interrupted) expect(row).toMatchObject({ status: 'pending', due: true });
     const attempts = await pgQuery<{ error: string | null; status_code: number | null }>(
-      db.url,
+      cluster.db.url,
       `SELECT error, status_code FROM herald.delivery_attempts`,
     );
     expect(attempts).toHaveLength(IN_FLIGHT);
@@ -139,7 +116,7 @@ describe('SIGTERM to a worker', () => {
       });
 
     hang = false;
-    spawned.push(await spawnHerald(db.url, { ...env, HERALD_ROLES: 'worker' }));
+    await cluster.spawn('worker');
     await expectEventually(() => expectEachDelivered(receiver.requests, events, secret), {
       timeoutMs: 20_000,
       intervalMs: 200,
