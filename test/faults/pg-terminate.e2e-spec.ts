@@ -10,6 +10,7 @@ import { createSubscription } from '../utils/create-subscription';
 import { createTenant } from '../utils/create-tenant';
 import { expectEachDelivered } from '../utils/expect-each-delivered';
 import { expectEventually } from '../utils/expect-eventually';
+import { expectEachReadOnce } from '../utils/expect-each-read-once';
 import { holdPoll, type HeldPoll } from '../utils/hold-poll';
 import { pgQuery } from '../utils/pg-query';
 import { readEvents } from '../utils/read-events';
@@ -180,23 +181,11 @@ describe("the app's Postgres connections terminated mid-run", () => {
     expect(woken.body.events.map((event) => event.id)).toEqual([pollEvent.body.id]);
 
     // Every event that got a 201 is readable by following the cursors, exactly once.
-    const read: string[] = [];
-    let cursor = start;
-    await expectEventually(
-      async () => {
-        const page = await readEvents(endpoint, tenant, {
-          after: cursor,
-          limit: 1000,
-          topics: 'fault.load',
-        });
-        read.push(...page.events.map((event) => event.id));
-        cursor = page.nextCursor;
-        expect(read.length).toBeGreaterThanOrEqual(events.size);
-      },
-      { timeoutMs: 15_000, intervalMs: 100 },
-    );
-    expect(new Set(read).size).toBe(read.length);
-    expect([...read].sort()).toEqual([...events.values()].sort());
+    await expectEachReadOnce(endpoint, tenant, {
+      after: start,
+      topics: 'fault.load',
+      expected: [...events.values()],
+    });
 
     // And every one reached the receiver, correctly signed, at least once.
     const { requests, duplicates } = await expectEventually(

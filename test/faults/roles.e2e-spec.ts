@@ -5,6 +5,7 @@ import { createSubscription } from '../utils/create-subscription';
 import { createTenant, type TestTenant } from '../utils/create-tenant';
 import { expectEachDelivered } from '../utils/expect-each-delivered';
 import { expectEventually } from '../utils/expect-eventually';
+import { expectEachReadOnce } from '../utils/expect-each-read-once';
 import { findSocketOwner } from '../utils/find-socket-owner';
 import { holdPoll } from '../utils/hold-poll';
 import { pgQuery } from '../utils/pg-query';
@@ -192,23 +193,12 @@ describe('roles split over three processes', () => {
     await publishers;
 
     // Following the cursors from before the first of them reads every event exactly once.
-    const read: string[] = [];
-    let cursor = start;
-    await expectEventually(
-      async () => {
-        const page = await readEvents(endpoint(pollSide), tenant, {
-          after: cursor,
-          limit: 1000,
-          topics: 'roles.handover',
-        });
-        read.push(...page.events.map((event) => event.id));
-        cursor = page.nextCursor;
-        expect(read.length).toBeGreaterThanOrEqual(published.length);
-      },
-      { timeoutMs: 10_000, intervalMs: 50 },
+    await expectEachReadOnce(
+      endpoint(pollSide),
+      tenant,
+      { after: start, topics: 'roles.handover', expected: published },
+      10_000,
     );
-    expect(new Set(read).size).toBe(read.length);
-    expect([...read].sort()).toEqual([...published].sort());
     // And the positions of all the run's events are 1..n: none skipped, none given twice.
     const [positions] = await pgQuery<{
       events: number;
