@@ -46,6 +46,9 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
     // Request lines would bury Jest's output; Nest's own warnings and errors still show.
     LOG_LEVEL: 'silent',
+    // Specs set up tenants and subscriptions far faster than anyone would by hand; the limits
+    // themselves are tested in limits.e2e-spec.ts, which sets its own.
+    HERALD_RATE_LIMIT_MANAGEMENT: '100000/1s',
     ...options.env,
   });
   const app = await NestFactory.create<NestExpressApplication>(
