@@ -2,8 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiKeysService, TenantsService } from 'herald';
+import {
+  ApiKeysService,
+  NotificationPublisher,
+  NotificationsError,
+  NotificationsErrorCode,
+  TenantsService,
+} from 'herald';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { HostAppModule } from '../examples/host-app/host-app.module';
 import { OrdersService } from '../examples/host-app/orders.service';
 import { expectEventually } from './utils/expect-eventually';
@@ -71,6 +78,41 @@ describe('embedding the module in a host app', () => {
         .expect(200);
       expect(page.body.events.map((event: { id: string }) => event.id)).toEqual([events[0].id]);
     });
+  });
+
+  it('refuses an unknown tenant inside the host transaction with tenant_not_found, writing nothing', async () => {
+    const unknownTenant = '00000000-0000-4000-8000-00000000dead';
+    const publisher = host.get(NotificationPublisher);
+    const before = await pgQuery(db.url, 'SELECT count(*)::int AS n FROM herald.events');
+    for (const idempotencyKey of [undefined, 'order-unknown-tenant']) {
+      const error: unknown = await host
+        .get(DataSource)
+        .transaction((manager) =>
+          publisher.publish(
+            { tenantId: unknownTenant, topic: 'order.created', payload: {} },
+            { manager, idempotencyKey },
+          ),
+        )
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(NotificationsError);
+      expect((error as NotificationsError).code).toBe(NotificationsErrorCode.TenantNotFound);
+    }
+    expect(await pgQuery(db.url, 'SELECT count(*)::int AS n FROM herald.events')).toEqual(before);
+  });
+
+  it('publishes for a tenant the host creates in the same transaction', async () => {
+    const tenantId = await host.get(DataSource).transaction(async (manager) => {
+      const [tenant] = await manager.query<{ id: string }[]>(
+        `INSERT INTO herald.tenants (name) VALUES ('born with its first event') RETURNING id`,
+      );
+      await host
+        .get(NotificationPublisher)
+        .publish({ tenantId: tenant.id, topic: 'tenant.created', payload: {} }, { manager });
+      return tenant.id;
+    });
+    expect(await eventsOf(tenantId)).toEqual([
+      { id: expect.any(String), topic: 'tenant.created', payload: {} },
+    ]);
   });
 
   it('the README shows the example code as it is compiled and tested here', () => {

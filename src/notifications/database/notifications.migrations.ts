@@ -3,6 +3,7 @@ import { PartialPositionIndex1763810000000 } from './migrations/1763810000000-pa
 import { Webhooks1763820000000 } from './migrations/1763820000000-webhooks';
 import { SubscriptionDueIndex1763830000000 } from './migrations/1763830000000-subscription-due-index';
 import { DeliveriesFillfactor1763840000000 } from './migrations/1763840000000-deliveries-fillfactor';
+import { EventsTenantCheck1763850000000 } from './migrations/1763850000000-events-tenant-check';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   Webhooks1763820000000,
   SubscriptionDueIndex1763830000000,
   DeliveriesFillfactor1763840000000,
+  EventsTenantCheck1763850000000,
 ];

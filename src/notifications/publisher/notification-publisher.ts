@@ -2,7 +2,9 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nes
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { v7 as uuidv7 } from 'uuid';
 import { isTopic, TOPIC_MAX_LENGTH } from '../common/topic';
 import { HeraldMetrics } from '../metrics/herald-metrics';
@@ -16,22 +18,61 @@ interface InsertedRow {
   created_at: Date;
 }
 
+interface PreparedStatement {
+  /** Unique per text: pg prepares it under this name on each connection, once. */
+  name: string;
+  text: string;
+}
+
 interface ExistingRow extends InsertedRow {
   topic: string;
   same_body: boolean;
 }
 
+// The tenant is checked here rather than by a foreign key (see the EventsTenantCheck migration):
+// no row comes back for an unknown tenant, and nothing is written.
 const INSERT_EVENT = `
   INSERT INTO herald.events (id, tenant_id, topic, payload, idempotency_key, target_subscription_id)
-  VALUES ($1, $2, $3, $4::jsonb, $5, $6)
-  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING id, created_at`;
+  SELECT $1::uuid, $2::uuid, $3::text, $4::jsonb, $5::text, $6::uuid
+  WHERE EXISTS (SELECT FROM herald.tenants WHERE id = $2::uuid)`;
 
-// In the caller's transaction: one round trip for the insert and a NOTIFY that Postgres delivers
-// only if, and when, the caller commits, however it commits.
-const INSERT_EVENT_AND_NOTIFY = `
-  WITH inserted AS (${INSERT_EVENT})
+// Only a keyed insert needs ON CONFLICT: a speculative insertion costs an extra WAL record.
+const ON_KEY_CONFLICT = `
+  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
+
+const RETURNING = `RETURNING id, created_at`;
+
+/**
+ * In the caller's transaction: one round trip for the insert and a NOTIFY that Postgres delivers
+ * only if, and when, the caller commits, however it commits.
+ */
+const withNotify = (insert: string) => `
+  WITH inserted AS (${insert})
   SELECT id, created_at, pg_notify('${PUBLISHED_CHANNEL}', '') FROM inserted`;
+
+/**
+ * Prepared statements, so Postgres parses and plans the insert once per connection: planning it
+ * every time cost about as much as running it (60–80 µs of the backend's CPU, measured).
+ */
+const INSERT_STATEMENTS = {
+  autocommit: {
+    keyed: {
+      name: 'herald_insert_event_keyed',
+      text: `${INSERT_EVENT} ${ON_KEY_CONFLICT} ${RETURNING}`,
+    },
+    unkeyed: { name: 'herald_insert_event', text: `${INSERT_EVENT} ${RETURNING}` },
+  },
+  inTransaction: {
+    keyed: {
+      name: 'herald_insert_event_keyed_notify',
+      text: withNotify(`${INSERT_EVENT} ${ON_KEY_CONFLICT} ${RETURNING}`),
+    },
+    unkeyed: {
+      name: 'herald_insert_event_notify',
+      text: withNotify(`${INSERT_EVENT} ${RETURNING}`),
+    },
+  },
+} satisfies Record<string, Record<string, PreparedStatement>>;
 
 // A transaction that NOTIFYs holds a database-wide lock from its pre-commit until its commit
 // record is flushed, so notifying commits cannot share a WAL flush: one NOTIFY per publish capped
@@ -44,6 +85,9 @@ const FIND_BY_IDEMPOTENCY_KEY = `
   SELECT id, topic, created_at, (topic = $3 AND payload = $4::jsonb) AS same_body
   FROM herald.events WHERE tenant_id = $1 AND idempotency_key = $2`;
 
+const TENANT_EXISTS = `SELECT EXISTS (SELECT FROM herald.tenants WHERE id = $1) AS exists`;
+
+// Only target_subscription_id still has a foreign key: the subscription was deleted meanwhile.
 const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
@@ -90,9 +134,10 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       key,
       options.targetSubscriptionId ?? null,
     ];
+    const statements = autocommit ? INSERT_STATEMENTS.autocommit : INSERT_STATEMENTS.inTransaction;
     const inserted = await this.insert(
       manager,
-      autocommit ? INSERT_EVENT : INSERT_EVENT_AND_NOTIFY,
+      key === null ? statements.unkeyed : statements.keyed,
       params,
     );
     if (inserted) {
@@ -106,15 +151,20 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
         replayed: false,
       };
     }
+    if (key === null) throw tenantNotFound(input.tenantId);
     // The key was taken: by a committed event (visible now), or by one whose transaction was
-    // still open, in which case the insert above waited for it to commit.
+    // still open, in which case the insert above waited for it to commit. Or the tenant is unknown.
     const [existing] = await manager.query<ExistingRow[]>(FIND_BY_IDEMPOTENCY_KEY, [
       input.tenantId,
       key,
       input.topic,
       payload,
     ]);
-    if (!existing) throw new Error('idempotency conflict without a visible event');
+    if (!existing) {
+      const [tenant] = await manager.query<{ exists: boolean }[]>(TENANT_EXISTS, [input.tenantId]);
+      if (!tenant?.exists) throw tenantNotFound(input.tenantId);
+      throw new Error('idempotency conflict without a visible event');
+    }
     if (!existing.same_body) {
       throw new NotificationsError(
         NotificationsErrorCode.IdempotencyKeyReused,
@@ -163,17 +213,22 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
 
   private async insert(
     manager: EntityManager,
-    sql: string,
+    statement: PreparedStatement,
     params: unknown[],
   ): Promise<InsertedRow | undefined> {
+    // TypeORM's query() cannot name a statement, so the insert goes to pg itself: the caller's
+    // transaction's connection, or the pool TypeORM draws its own connections from.
+    const connection: Pool | PoolClient = manager.queryRunner
+      ? ((await manager.queryRunner.connect()) as PoolClient)
+      : ((this.dataSource.driver as PostgresDriver).master as Pool);
     try {
-      const rows = await manager.query<InsertedRow[]>(sql, params);
+      const { rows } = await connection.query<InsertedRow>({ ...statement, values: params });
       return rows[0];
     } catch (error) {
-      if (isDriverError(error, FOREIGN_KEY_VIOLATION)) {
+      if (hasSqlState(error, FOREIGN_KEY_VIOLATION)) {
         throw new NotificationsError(
-          NotificationsErrorCode.TenantNotFound,
-          `Tenant ${String(params[1])} not found`,
+          NotificationsErrorCode.SubscriptionNotFound,
+          `Subscription ${String(params[5])} not found`,
         );
       }
       throw error;
@@ -214,14 +269,13 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
   }
 }
 
-function isDriverError(error: unknown, code: string): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'driverError' in error &&
-    typeof error.driverError === 'object' &&
-    error.driverError !== null &&
-    'code' in error.driverError &&
-    error.driverError.code === code
+function tenantNotFound(tenantId: string): NotificationsError {
+  return new NotificationsError(
+    NotificationsErrorCode.TenantNotFound,
+    `Tenant ${tenantId} not found`,
   );
+}
+
+function hasSqlState(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }
