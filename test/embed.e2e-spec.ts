@@ -115,6 +115,16 @@ describe('embedding the module in a host app', () => {
     ]);
   });
 
+  it('deleting a tenant by hand deletes its events, as the foreign key did', async () => {
+    const tenant = await host.get(TenantsService).create('closing down');
+    await host
+      .get(NotificationPublisher)
+      .publish({ tenantId: tenant.id, topic: 'order.created', payload: {} });
+    expect(await eventsOf(tenant.id)).toHaveLength(1);
+    await pgQuery(db.url, 'DELETE FROM herald.tenants WHERE id = $1', [tenant.id]);
+    expect(await eventsOf(tenant.id)).toEqual([]);
+  });
+
   it('the README shows the example code as it is compiled and tested here', () => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     for (const file of ['orders.service.ts', 'host-app.module.ts']) {
