@@ -198,7 +198,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
         this.wakePending = false;
         await this.dataSource.query(NOTIFY_PUBLISHED);
         // A NOTIFY is a transaction of its own with a commit flush, under the lock described at
-        // NOTIFY_PUBLISHED: one per round trip cost 8 publishers about a third of their
+        // NOTIFY_PUBLISHED: one per round trip cost 8 publishers about a quarter of their
         // throughput. The sequencer, once woken, gathers for this long before its next batch
         // anyway, so an earlier NOTIFY would not stamp anything sooner.
         await sleep(this.options.sequencerBatchInterval);
