@@ -112,6 +112,7 @@ describe('webhook subscriptions API', () => {
       ['no topics', { topics: [] }],
       ['a topic in capitals', { topics: ['Order.Created'] }],
       ['a wildcard in the middle', { topics: ['order.*.created'] }],
+      ['a description with a NUL character', { description: 'a\u0000b' }],
     ])('refuses %s with 400 and stores nothing', async (_case, override) => {
       const tenant = await createTenant(herald);
       const receiver = await startReceiver();

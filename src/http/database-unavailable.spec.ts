@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable, isUnstorableText } from './database-unavailable';
 
 function pgError(message: string, code?: string): Error {
   return Object.assign(new Error(message), code === undefined ? {} : { code });
@@ -30,5 +30,23 @@ describe('isDatabaseUnavailable', () => {
     ['nothing', undefined],
   ])('is false for %s', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('isUnstorableText', () => {
+  it('is true for a NUL byte in text and a \\u0000 escape in jsonb, wrapped or not', () => {
+    expect(
+      isUnstorableText(pgError('invalid byte sequence for encoding "UTF8": 0x00', '22021')),
+    ).toBe(true);
+    expect(
+      isUnstorableText(
+        new QueryFailedError('INSERT', [], pgError('unsupported Unicode escape', '22P05')),
+      ),
+    ).toBe(true);
+  });
+
+  it('is false for anything else', () => {
+    expect(isUnstorableText(pgError('duplicate key value', '23505'))).toBe(false);
+    expect(isUnstorableText(undefined)).toBe(false);
   });
 });

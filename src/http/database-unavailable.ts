@@ -29,3 +29,15 @@ function driverErrorOf(error: unknown): unknown {
     ? error.driverError
     : undefined;
 }
+
+/**
+ * Whether Postgres refused text it cannot store: a NUL character (U+0000) in a text column or in
+ * JSON (22021, 22P05). Only a client sends that, so it is a 400, not a 500.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  for (const candidate of [error, driverErrorOf(error)]) {
+    const code = (candidate as { code?: unknown } | undefined)?.code;
+    if (code === '22021' || code === '22P05') return true;
+  }
+  return false;
+}

@@ -9,7 +9,7 @@ import {
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { NotificationsError, NotificationsErrorCode } from '../notifications/notifications.errors';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable, isUnstorableText } from './database-unavailable';
 import { ERROR_STATUS, STATUS_CODE } from './error-status';
 
 /** The body of every error answer. */
@@ -67,6 +67,13 @@ export class HeraldExceptionFilter implements ExceptionFilter {
       const message =
         typeof response === 'string' ? response : (messageOf(response) ?? exception.message);
       return body(status, message, STATUS_CODE[status] ?? 'error');
+    }
+    if (isUnstorableText(exception)) {
+      return body(
+        HttpStatus.BAD_REQUEST,
+        'text must not contain the character U+0000, which Postgres cannot store',
+        NotificationsErrorCode.ValidationFailed,
+      );
     }
     if (isDatabaseUnavailable(exception)) {
       return body(

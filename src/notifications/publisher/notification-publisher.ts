@@ -258,6 +258,12 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       throw new NotificationsError(NotificationsErrorCode.ValidationFailed, problems.join('; '));
     }
     const payload = JSON.stringify(input.payload);
+    if (NUL_ESCAPE.test(payload)) {
+      throw new NotificationsError(
+        NotificationsErrorCode.ValidationFailed,
+        'payload must not contain the character U+0000, which Postgres cannot store',
+      );
+    }
     const size = Buffer.byteLength(payload);
     if (size > this.options.maxPayloadBytes) {
       throw new NotificationsError(
@@ -268,6 +274,9 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
     return payload;
   }
 }
+
+/** A `\u0000` escape in serialized JSON (not an escaped backslash followed by `u0000`). */
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
 function tenantNotFound(tenantId: string): NotificationsError {
   return new NotificationsError(

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { NO_NUL, NO_NUL_MESSAGE } from '../../common/no-nul';
 
 /** Body of `POST /v1/tenants`. */
 export class CreateTenantDto {
@@ -7,5 +8,6 @@ export class CreateTenantDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   name!: string;
 }
