@@ -14,12 +14,16 @@ const DESCRIPTIONS: Record<number, string> = {
   429:
     'Over the rate limit of these credentials (`rate_limited`) or, for long polls and streams, ' +
     "the tenant's cap on held requests (`too_many_polls`); `Retry-After` says how many seconds to wait",
+  503: 'Postgres could not be reached or dropped the connection (`database_unavailable`); `Retry-After` says when to try again',
 };
 
-/** Documents the error answers of a route, each with the shared error body. */
+/**
+ * Documents the error answers of a route, each with the shared error body; every route also
+ * documents 503, since every route needs Postgres.
+ */
 export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ...statuses.map((status) =>
+    ...[...new Set([...statuses, 503])].map((status) =>
       ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto }),
     ),
   );
