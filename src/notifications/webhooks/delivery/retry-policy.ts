@@ -1,3 +1,6 @@
+/** The longest wait a `Retry-After` may ask for under a short schedule (see {@link retryDelay}). */
+const RETRY_AFTER_CEILING_MS = 60 * 60 * 1000;
+
 /** What an attempt came to, as far as retrying is concerned. */
 export type AttemptVerdict =
   /** 2xx within the timeout. */
@@ -29,7 +32,9 @@ export function judgeAttempt(
 /**
  * The delay before retry number `retry` (1-based) of `schedule`, with ±20 % jitter so receivers
  * that come back are not hit by every delivery at once; undefined when the schedule is used up.
- * A receiver's `Retry-After` replaces the scheduled delay (it still counts as a retry).
+ * A receiver's `Retry-After` replaces the scheduled delay (it still counts as a retry), up to the
+ * schedule's longest delay or an hour, whichever is longer: a receiver cannot park a delivery for
+ * much longer than the schedule would.
  */
 export function retryDelay(
   retry: number,
@@ -39,7 +44,9 @@ export function retryDelay(
 ): number | undefined {
   const scheduled = schedule[retry - 1];
   if (scheduled === undefined) return undefined;
-  if (retryAfterMs !== undefined) return retryAfterMs;
+  if (retryAfterMs !== undefined) {
+    return Math.min(retryAfterMs, Math.max(RETRY_AFTER_CEILING_MS, ...schedule));
+  }
   return Math.round(scheduled * (0.8 + 0.4 * random()));
 }
 
