@@ -13,7 +13,7 @@ import { createBenchSubscription } from './create-bench-subscription';
 import { createBenchTenant } from './create-bench-tenant';
 import { countDeliveryBacklog } from './count-delivery-backlog';
 import { startCpuMeter } from './cpu-meter';
-import { deleteQueueKeys } from './delete-queue-keys';
+import { deleteQueueKeys } from '../test/utils/delete-queue-keys';
 import { ensureFreshBuild } from './ensure-fresh-build';
 import { type ScaleBenchResult, type ScalePhase, formatScaleReport } from './format-scale-report';
 import { measureBacklogDrain } from './measure-backlog-drain';

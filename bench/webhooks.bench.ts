@@ -10,7 +10,7 @@ import { generateWebhookSecret } from '../src/notifications/webhooks/delivery/we
 import { type BenchDatabase, createBenchDatabase } from './bench-database';
 import { createBenchSubscription } from './create-bench-subscription';
 import { createBenchTenant } from './create-bench-tenant';
-import { deleteQueueKeys } from './delete-queue-keys';
+import { deleteQueueKeys } from '../test/utils/delete-queue-keys';
 import { startCpuMeter } from './cpu-meter';
 import { type WebhooksBenchResult, formatWebhooksReport } from './format-webhooks-report';
 import { measureDeliveryLatency } from './measure-delivery-latency';

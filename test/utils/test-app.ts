@@ -1,12 +1,15 @@
+import { getQueueToken } from '@nestjs/bull';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Queue } from 'bull';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { loadConfig } from '../../src/config/load-config';
 import { configureHttp } from '../../src/http/configure-http';
-import type { NotificationsModuleOptions } from '../../src/notifications';
+import { DELIVERY_QUEUE, type NotificationsModuleOptions } from '../../src/notifications';
+import { deleteQueueKeys } from './delete-queue-keys';
 import { TEST_REDIS_URL } from './test-env';
 
 /** A running Herald app on a random loopback port. */
@@ -51,10 +54,11 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     HERALD_RATE_LIMIT_MANAGEMENT: '100000/1s',
     ...options.env,
   });
+  const queuePrefix = options.queuePrefix ?? `herald-test-${randomBytes(4).toString('hex')}`;
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({
       config,
-      queuePrefix: options.queuePrefix ?? `herald-test-${randomBytes(4).toString('hex')}`,
+      queuePrefix,
       notifications: {
         sequencerPollInterval: 500,
         sequencerStandbyInterval: 100,
@@ -71,6 +75,14 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     baseUrl: `http://127.0.0.1:${port}`,
     adminToken: TEST_ADMIN_TOKEN,
     dataSource: app.get(DataSource),
-    close: () => app.close(),
+    close: async () => {
+      // Only a Redis the app could reach is cleaned (some specs point it at none).
+      const reachable = app.get<Queue>(getQueueToken(DELIVERY_QUEUE)).client.status === 'ready';
+      await app.close();
+      // A prefix of its own leaves nothing behind in the shared Redis (delayed retries, job ids);
+      // a prefix the spec chose may be another app's too, so that spec cleans up.
+      if (reachable && options.queuePrefix === undefined)
+        await deleteQueueKeys(config.redisUrl, queuePrefix);
+    },
   };
 }

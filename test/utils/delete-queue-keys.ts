@@ -1,7 +1,7 @@
 import Bull from 'bull';
 
 /**
- * Deletes every Redis key under `prefix`: what a benchmark app's Bull queue leaves behind, jobs
+ * Deletes every Redis key under `prefix`: what an app's Bull queue leaves behind, jobs
  * hinted while it shut down and job hashes orphaned by emptying the queue included. Run it once
  * the app is closed; returns how many keys went.
  */
