@@ -5,8 +5,7 @@ import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
 import { readEvents } from './utils/read-events';
 import { readMetric } from './utils/read-metric';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
+import { useTestApp } from './utils/use-test-app';
 
 interface Received {
   lastEventId: string;
@@ -14,25 +13,13 @@ interface Received {
 }
 
 describe('GET /v1/events/stream (Server-Sent Events)', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-  const sources: EventSource[] = [];
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({
-      databaseUrl: db.url,
-      notifications: { streamHeartbeatInterval: 200 },
-    });
+  const { herald } = useTestApp({
+    notifications: { streamHeartbeatInterval: 200 },
   });
+  const sources: EventSource[] = [];
 
   afterEach(() => {
     for (const source of sources.splice(0)) source.close();
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
   });
 
   function open(tenant: TestTenant, query: string, lastEventId?: string) {

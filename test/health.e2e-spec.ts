@@ -1,23 +1,12 @@
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
 import { startTestApp, type TestApp, type TestAppOptions } from './utils/test-app';
+import { useTestApp } from './utils/use-test-app';
 
 /** Nothing listens on port 1: connections are refused at once. */
 const UNREACHABLE_REDIS = 'redis://127.0.0.1:1';
 
 describe('GET /health', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({ databaseUrl: db.url });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
+  const { herald, db } = useTestApp();
 
   /** Starts another app on the spec's database, runs `check` against it, and closes it. */
   async function withApp(

@@ -8,22 +8,10 @@ import { createTenant, type TestTenant } from './utils/create-tenant';
 import { pgQuery } from './utils/pg-query';
 import { publishAndSequence } from './utils/publish-event';
 import { readEvents } from './utils/read-events';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
+import { useTestApp } from './utils/use-test-app';
 
 describe('HeraldClient', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({ databaseUrl: db.url });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
+  const { herald, db } = useTestApp();
 
   const publish = (tenant: TestTenant, topic: string, payload: Record<string, unknown> = {}) =>
     request(herald.baseUrl)

@@ -8,9 +8,9 @@ import type {
   SchemaObject,
 } from '@nestjs/swagger';
 import request from 'supertest';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
+import { type TestApp } from './utils/test-app';
 import { validateOpenApi } from './utils/validate-openapi';
+import { useTestApp } from './utils/use-test-app';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -74,18 +74,7 @@ function expressRoutes(herald: TestApp): [string, string][] {
 }
 
 describe('OpenAPI document and Swagger UI', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({ databaseUrl: db.url });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
+  const { herald } = useTestApp();
 
   async function fetchDocument(): Promise<OpenAPIObject> {
     const response = await request(herald.baseUrl)

@@ -2,22 +2,10 @@ import request from 'supertest';
 import { createTenant } from './utils/create-tenant';
 import { publishAndSequence } from './utils/publish-event';
 import { readEvents } from './utils/read-events';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
+import { useTestApp } from './utils/use-test-app';
 
 describe('reading events by cursor (wait=0)', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({ databaseUrl: db.url });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
+  const { herald } = useTestApp();
 
   it('without after, starts from now: older events are not returned, newer ones are', async () => {
     const tenant = await createTenant(herald);

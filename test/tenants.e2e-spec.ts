@@ -1,24 +1,11 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { createTenant } from './utils/create-tenant';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
+import { useTestApp } from './utils/use-test-app';
 
 describe('tenants and API keys', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-  let admin: { Authorization: string };
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({ databaseUrl: db.url });
-    admin = { Authorization: `Bearer ${herald.adminToken}` };
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
+  const { herald, db } = useTestApp();
+  const admin = { Authorization: `Bearer ${herald.adminToken}` };
 
   it('creates a tenant and a key that is shown once and stored only as a hash', async () => {
     const tenant = await createTenant(herald);

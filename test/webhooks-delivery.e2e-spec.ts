@@ -7,38 +7,25 @@ import { listDeliveries, type TestDelivery } from './utils/list-deliveries';
 import { pgQuery } from './utils/pg-query';
 import { publishAndSequence } from './utils/publish-event';
 import { readEvents } from './utils/read-events';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
 import { useReceivers } from './utils/use-receivers';
 import { verifyWebhook } from './utils/verify-webhook';
 import type { ReceivedWebhook, WebhookReceiver } from './utils/webhook-receiver';
+import { useTestApp } from './utils/use-test-app';
 
 /** HERALD_RETRY_SCHEDULE below: 3 retries, so 4 attempts. */
 const ATTEMPTS = 4;
 
 describe('webhook fan-out, delivery and retries', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
+  const { herald, db } = useTestApp({
+    env: {
+      HERALD_RETRY_SCHEDULE: '200ms,200ms,200ms',
+      // The first retry waits in Bull, the next two are parked in Postgres for the sweeper.
+      HERALD_FAST_RETRIES: '1',
+      HERALD_SWEEP_INTERVAL: '200ms',
+      HERALD_DELIVERY_TIMEOUT: '1s',
+    },
+  });
   const startReceiver = useReceivers();
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({
-      databaseUrl: db.url,
-      env: {
-        HERALD_RETRY_SCHEDULE: '200ms,200ms,200ms',
-        // The first retry waits in Bull, the next two are parked in Postgres for the sweeper.
-        HERALD_FAST_RETRIES: '1',
-        HERALD_SWEEP_INTERVAL: '200ms',
-        HERALD_DELIVERY_TIMEOUT: '1s',
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
 
   const api = () => request(herald.baseUrl);
   const publish = (tenant: TestTenant, topic: string, payload: object = {}) =>

@@ -6,40 +6,27 @@ import { expectEventually } from './utils/expect-eventually';
 import { listDeliveries } from './utils/list-deliveries';
 import { publishAndSequence } from './utils/publish-event';
 import { readEvents } from './utils/read-events';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
 import { useReceivers } from './utils/use-receivers';
 import { verifyWebhook } from './utils/verify-webhook';
 import type { WebhookReceiver } from './utils/webhook-receiver';
+import { useTestApp } from './utils/use-test-app';
 
 /** The default `maxInFlightPerSubscription`. */
 const IN_FLIGHT_CAP = 10;
 
 describe('a bad endpoint hurts only itself', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
+  const { herald } = useTestApp({
+    env: {
+      // A hanging receiver holds its attempts for the whole test.
+      HERALD_DELIVERY_TIMEOUT: '10s',
+      HERALD_DISABLE_AFTER: '1s',
+      // Twelve retries over about three seconds: longer than HERALD_DISABLE_AFTER.
+      HERALD_RETRY_SCHEDULE: Array(12).fill('250ms').join(','),
+      HERALD_FAST_RETRIES: '2',
+      HERALD_SWEEP_INTERVAL: '200ms',
+    },
+  });
   const startReceiver = useReceivers();
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({
-      databaseUrl: db.url,
-      env: {
-        // A hanging receiver holds its attempts for the whole test.
-        HERALD_DELIVERY_TIMEOUT: '10s',
-        HERALD_DISABLE_AFTER: '1s',
-        // Twelve retries over about three seconds: longer than HERALD_DISABLE_AFTER.
-        HERALD_RETRY_SCHEDULE: Array(12).fill('250ms').join(','),
-        HERALD_FAST_RETRIES: '2',
-        HERALD_SWEEP_INTERVAL: '200ms',
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
 
   const api = () => request(herald.baseUrl);
   const post = (tenant: TestTenant, topic: string, payload: object = {}) =>

@@ -6,28 +6,15 @@ import { expectEventually } from './utils/expect-eventually';
 import { listDeliveries } from './utils/list-deliveries';
 import { pgQuery } from './utils/pg-query';
 import { publishAndSequence } from './utils/publish-event';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
 import { useReceivers } from './utils/use-receivers';
+import { useTestApp } from './utils/use-test-app';
 
 describe('webhook destinations (SSRF guard)', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
+  const { herald, db } = useTestApp({
+    // Replaces the harness's 127.0.0.0/8: loopback is refused here like in production.
+    env: { HERALD_ALLOWED_DESTINATIONS: '10.0.0.0/8' },
+  });
   const startReceiver = useReceivers();
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({
-      databaseUrl: db.url,
-      // Replaces the harness's 127.0.0.0/8: loopback is refused here like in production.
-      env: { HERALD_ALLOWED_DESTINATIONS: '10.0.0.0/8' },
-    });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
 
   const api = () => request(herald.baseUrl);
   const storedSubscriptions = (tenant: TestTenant) =>

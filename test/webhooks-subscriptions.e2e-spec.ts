@@ -6,36 +6,23 @@ import { expectEventually } from './utils/expect-eventually';
 import { listDeliveries } from './utils/list-deliveries';
 import { pgQuery } from './utils/pg-query';
 import { publishAndSequence } from './utils/publish-event';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
 import { useReceivers } from './utils/use-receivers';
 import { verifyWebhook } from './utils/verify-webhook';
 import type { WebhookReceiver } from './utils/webhook-receiver';
+import { useTestApp } from './utils/use-test-app';
 
 /** Long enough for a webhook sent right after a rotation to go out inside it, on a busy machine. */
 const ROTATION_GRACE_MS = 1000;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 describe('webhook subscriptions API', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
+  const { herald, db } = useTestApp({
+    // A second attempt soon after the first, then a long wait: deliveries stay `pending` with
+    // their next attempt in a Bull delayed job, where "retry now" has to overtake it.
+    env: { HERALD_RETRY_SCHEDULE: '100ms,30s', HERALD_FAST_RETRIES: '2' },
+    notifications: { secretRotationGrace: ROTATION_GRACE_MS },
+  });
   const startReceiver = useReceivers();
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({
-      databaseUrl: db.url,
-      // A second attempt soon after the first, then a long wait: deliveries stay `pending` with
-      // their next attempt in a Bull delayed job, where "retry now" has to overtake it.
-      env: { HERALD_RETRY_SCHEDULE: '100ms,30s', HERALD_FAST_RETRIES: '2' },
-      notifications: { secretRotationGrace: ROTATION_GRACE_MS },
-    });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
 
   const api = () => request(herald.baseUrl);
   const subscribe = (tenant: TestTenant, url: string, topics?: string[], extra?: object) =>

@@ -2,9 +2,9 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { DELIVERY_QUEUE } from '../../src/notifications';
 import { createTenant, type TestTenant } from '../utils/create-tenant';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database';
-import { startTestApp, type TestApp } from '../utils/test-app';
+import { startTestApp } from '../utils/test-app';
 import { launchChromium, saveScreenshot } from './launch-chromium';
+import { useTestApp } from '../utils/use-test-app';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -12,19 +12,11 @@ const basic = (user: string, password: string) =>
 jest.setTimeout(60_000);
 
 describe('operator view: Bull queues at /admin/queues', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
+  const { herald, db } = useTestApp();
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({ databaseUrl: db.url });
     tenant = await createTenant(herald);
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
   });
 
   const api = () => request(herald.baseUrl);
