@@ -1,3 +1,5 @@
+import { formatRow, met, percent, rate } from './report-cells';
+
 /** An HTTP pass at a fixed request rate. */
 export interface RatePass {
   requestedRate: number;
@@ -53,27 +55,10 @@ export interface BenchResult {
 
 const WIDTHS = [40, 9, 7, 7, 7, 5, 16, 4];
 
-function row(cells: string[]): string {
-  return cells
-    .map((cell, index) => (index === 0 ? cell.padEnd(WIDTHS[0]) : cell.padStart(WIDTHS[index])))
-    .join(' ')
-    .trimEnd();
-}
-
-function rate(value: number): string {
-  return Math.round(value).toString();
-}
-
-function percent(ratio: number | null): string {
-  return ratio === null ? '?' : `${Math.round(ratio * 100)}%`;
-}
+const row = (cells: string[]): string => formatRow(WIDTHS, cells);
 
 function ms(value: number): string {
   return value.toFixed(1);
-}
-
-function met(value: boolean): string {
-  return value ? 'yes' : 'NO';
 }
 
 function rateLabel(title: string, pass: RatePass): string {

@@ -1,3 +1,5 @@
+import { percent } from './report-cells';
+
 /** One phase of `bench:scale`: the same backlog, drained by `workers` worker processes. */
 export interface ScalePhase {
   workers: number;
@@ -49,10 +51,6 @@ const WIDTHS = [8, 9, 7, 8, 12, 5, 9, 6, 9, 8, 8, 8];
 
 function row(cells: string[]): string {
   return cells.map((cell, index) => cell.padStart(WIDTHS[index])).join(' ');
-}
-
-function percent(share: number | null | undefined): string {
-  return share == null ? '?' : `${Math.round(share * 100)}%`;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { formatRow, met, percent, rate } from './report-cells';
+
 /** Everything one webhook benchmark run measured, as printed and as emitted on `BENCH_RESULT`. */
 export interface WebhooksBenchResult {
   settings: {
@@ -58,27 +60,10 @@ export interface WebhooksBenchResult {
 
 const WIDTHS = [44, 8, 7, 7, 7, 7, 5, 15, 4];
 
-function row(cells: string[]): string {
-  return cells
-    .map((cell, index) => (index === 0 ? cell.padEnd(WIDTHS[0]) : cell.padStart(WIDTHS[index])))
-    .join(' ')
-    .trimEnd();
-}
-
-function rate(value: number): string {
-  return Math.round(value).toString();
-}
-
-function percent(ratio: number | null): string {
-  return ratio === null ? '?' : `${Math.round(ratio * 100)}%`;
-}
+const row = (cells: string[]): string => formatRow(WIDTHS, cells);
 
 function ms(value: number | null): string {
   return value === null ? 'lost' : value.toFixed(1);
-}
-
-function met(value: boolean): string {
-  return value ? 'yes' : 'NO';
 }
 
 /** The human-readable table: figures, ratios to both baselines, targets and whether each was met. */

@@ -9,6 +9,7 @@ import { DELIVERY_QUEUE } from '../src/notifications';
 import { generateWebhookSecret } from '../src/notifications/webhooks/delivery/webhook-signer';
 import { startRedisServer } from '../test/utils/redis-server';
 import { createBenchDatabase } from './bench-database';
+import { cancelPendingDeliveries } from './cancel-pending-deliveries';
 import { createBenchSubscription } from './create-bench-subscription';
 import { createBenchTenant } from './create-bench-tenant';
 import { countDeliveryBacklog } from './count-delivery-backlog';
@@ -150,11 +151,7 @@ async function runPhase(options: {
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
     // Whatever a slow phase left is cancelled, so the next one starts on an idle pipeline.
-    await dataSource.query(
-      `UPDATE herald.deliveries SET status = 'failed', last_error = 'cancelled by the benchmark',
-         updated_at = now()
-       WHERE status = 'pending'`,
-    );
+    await cancelPendingDeliveries(dataSource);
     await queue.empty();
   }
 }

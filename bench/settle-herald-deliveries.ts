@@ -1,6 +1,7 @@
 import type { Queue } from 'bull';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
+import { cancelPendingDeliveries } from './cancel-pending-deliveries';
 import { countDeliveryBacklog } from './count-delivery-backlog';
 
 /** What {@link settleHeraldDeliveries} found and did. */
@@ -38,11 +39,7 @@ export async function settleHeraldDeliveries(
     await delay(POLL_MS);
   }
   await queue.empty();
-  const [, cancelled] = await dataSource.query<[unknown, number]>(
-    `UPDATE herald.deliveries SET status = 'failed', last_error = 'cancelled by the benchmark',
-       updated_at = now()
-     WHERE status = 'pending'`,
-  );
+  const cancelled = await cancelPendingDeliveries(dataSource);
   const deadline = performance.now() + ACTIVE_GRACE_MS;
   while ((await queue.getJobCounts()).active > 0 && performance.now() < deadline) {
     await delay(POLL_MS);
