@@ -28,6 +28,13 @@ const IDLE_MS = 50;
  * later is left to its queue job or the sweeper. */
 const NAP_MS = 2_000;
 
+/** A claimed delivery waiting for a slot, with the secrets that will sign it. */
+interface Ready {
+  delivery: ClaimedDelivery;
+  /** Opened once per claim: every row of a claim is the same subscription's. */
+  secrets: string[];
+}
+
 /** One subscription's deliveries being sent by this process. */
 interface Drain {
   /** Nudged by a hint, a freed slot or shutdown. */
@@ -38,7 +45,7 @@ interface Drain {
    * Claimed, waiting for a slot: up to one slot's worth each, so a freed slot starts the next
    * attempt at once instead of after a claim's round trip to Postgres.
    */
-  readonly ready: ClaimedDelivery[];
+  readonly ready: Ready[];
 }
 
 /**
@@ -104,7 +111,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       .finally(() => {
         this.drains.delete(subscriptionId);
         // Claimed but never started (shutdown, or a failed claim after earlier ones): handed back.
-        return this.unclaim(drain.ready.splice(0));
+        return this.unclaim(drain.ready.splice(0).map((ready) => ready.delivery));
       });
     this.draining.add(loop);
     void loop.finally(() => this.draining.delete(loop));
@@ -146,8 +153,9 @@ export class WebhookDispatcher implements OnModuleDestroy {
         room,
         2 * this.options.deliveryTimeout + LEASE_MARGIN_MS,
       );
-      drain.ready.push(...claimed);
       if (claimed.length > 0) {
+        const secrets = this.secrets(claimed[0]);
+        drain.ready.push(...claimed.map((delivery) => ({ delivery, secrets })));
         idle = false;
         continue;
       }
@@ -195,10 +203,10 @@ export class WebhookDispatcher implements OnModuleDestroy {
       );
   }
 
-  private start(delivery: ClaimedDelivery): void {
+  private start({ delivery, secrets }: Ready): void {
     const subscriptionId = delivery.subscription_id;
     const release = this.limiter.acquire(subscriptionId);
-    const attempt = this.send(delivery, release).catch((error: unknown) => {
+    const attempt = this.send(delivery, secrets, release).catch((error: unknown) => {
       // The lease runs out and the delivery is handed out again: at least once, never lost.
       this.logger.warn(`Delivery ${delivery.id}: ${describe(error)}`);
     });
@@ -206,11 +214,15 @@ export class WebhookDispatcher implements OnModuleDestroy {
     void attempt.finally(() => this.attempts.delete(attempt));
   }
 
-  private async send(delivery: ClaimedDelivery, release: () => void): Promise<void> {
+  private async send(
+    delivery: ClaimedDelivery,
+    secrets: string[],
+    release: () => void,
+  ): Promise<void> {
     const wasFull = this.limiter.full;
     let result: AttemptResult;
     try {
-      result = await this.call(delivery);
+      result = await this.call(delivery, secrets);
     } finally {
       // The slot is the HTTP call's: recording happens beside the next calls.
       release();
@@ -236,7 +248,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     });
   }
 
-  private async call(delivery: ClaimedDelivery): Promise<AttemptResult> {
+  private async call(delivery: ClaimedDelivery, secrets: string[]): Promise<AttemptResult> {
     const startedAt = this.options.clock.now();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
@@ -251,7 +263,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
         id: delivery.event_id,
         timestamp: new Date(),
         body,
-        secrets: this.secrets(delivery),
+        secrets,
       }),
     };
     try {
