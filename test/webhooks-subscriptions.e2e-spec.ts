@@ -434,6 +434,27 @@ describe('webhook subscriptions API', () => {
       .expect(400);
   });
 
+  it("fails a disabled subscription's deliveries without an attempt, so none stays pending", async () => {
+    const tenant = await createTenant(herald);
+    const receiver = await startReceiver();
+    const created = await subscribe(tenant, receiver.url, ['order.*']);
+    await api()
+      .patch(`/v1/subscriptions/${created.id}`)
+      .set(tenant.auth)
+      .send({ enabled: false })
+      .expect(200);
+    // A test event reaches its subscription even when disabled, and its delivery says why not.
+    await api().post(`/v1/subscriptions/${created.id}/test`).set(tenant.auth).expect(202);
+
+    const [delivery] = await expectEventually(async () => {
+      const deliveries = await listDeliveries(herald, tenant, created.id);
+      expect(deliveries).toMatchObject([{ status: 'failed' }]);
+      return deliveries;
+    });
+    expect(delivery).toMatchObject({ lastError: 'subscription disabled', attempts: [] });
+    expect(receiver.received).toHaveLength(0);
+  });
+
   it('replays the events after a cursor with their original webhook-ids, nothing else', async () => {
     const tenant = await createTenant(herald);
     const receiver = await startReceiver();
