@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import request from 'supertest';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { handleDroppedConnections } from '../../src/notifications/common/handle-dropped-connections';
 import { createSubscription } from '../utils/create-subscription';
@@ -20,6 +18,7 @@ import { startRedisServer, type RedisServer } from '../utils/redis-server';
 import { spawnHerald, type HeraldProcess } from '../utils/spawn-herald';
 import { TEST_ADMIN_TOKEN, type HeraldEndpoint } from '../utils/test-app';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+import { pgPoolOf } from '../../src/notifications/common/pg-pool';
 
 /** Events published in all; the connections are terminated after 20, 45 and 70 of them. */
 const EVENTS = 120;
@@ -226,7 +225,7 @@ describe("the app's Postgres connections terminated mid-run", () => {
     try {
       const warn = jest.fn();
       handleDroppedConnections(dataSource, { warn });
-      const pool = (dataSource.driver as PostgresDriver).master as Pool;
+      const pool = pgPoolOf(dataSource);
       const client = await pool.connect();
       try {
         const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');

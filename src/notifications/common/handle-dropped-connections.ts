@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { pgPoolOf } from './pg-pool';
 
 /**
  * Keeps a connection the server drops (`pg_terminate_backend`, a restart, a failover) from
@@ -15,7 +15,7 @@ export function handleDroppedConnections(
   dataSource: DataSource,
   logger: Pick<Logger, 'warn'>,
 ): void {
-  const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  const pool = pgPoolOf(dataSource);
   const handled = new WeakSet<PoolClient>();
   pool.on('acquire', (client) => {
     if (handled.has(client)) return;

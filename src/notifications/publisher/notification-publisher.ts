@@ -4,7 +4,6 @@ import { isUUID } from 'class-validator';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { v7 as uuidv7 } from 'uuid';
 import { isTopic, TOPIC_MAX_LENGTH } from '../common/topic';
 import { HeraldMetrics } from '../metrics/herald-metrics';
@@ -12,6 +11,7 @@ import { PUBLISHED_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants'
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import type { PublishInput, PublishOptions, PublishedEvent } from './publish.types';
+import { pgPoolOf } from '../common/pg-pool';
 
 interface InsertedRow {
   id: string;
@@ -220,7 +220,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
     // transaction's connection, or the pool TypeORM draws its own connections from.
     const connection: Pool | PoolClient = manager.queryRunner
       ? ((await manager.queryRunner.connect()) as PoolClient)
-      : ((this.dataSource.driver as PostgresDriver).master as Pool);
+      : pgPoolOf(this.dataSource);
     try {
       const { rows } = await connection.query<InsertedRow>({ ...statement, values: params });
       return rows[0];
