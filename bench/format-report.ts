@@ -14,6 +14,16 @@ export interface RatePass {
   saturated: boolean;
 }
 
+/** A server doing the raw insert behind HTTP and nothing else, driven like Herald. */
+export interface HttpCeiling {
+  perSecond: number;
+  /** Of the raw insert rate. */
+  ratio: number;
+  p50: number;
+  p99: number;
+  cpuBusy: number | null;
+}
+
 /** Everything one run measured, as printed and as emitted on the `BENCH_RESULT` line. */
 export interface BenchResult {
   settings: {
@@ -24,6 +34,8 @@ export interface BenchResult {
     postgres: string;
   };
   raw: { perSecond: number; cpuBusy: number | null };
+  /** What HTTP alone leaves of the raw rate: plain node:http, and Nest on Express with one controller. */
+  ceilings: { nodeHttp: HttpCeiling; nestExpress: HttpCeiling };
   inProcess: {
     perSecond: number;
     ratio: number;
@@ -61,6 +73,18 @@ function ms(value: number): string {
   return value.toFixed(1);
 }
 
+function ceilingRow(title: string, ceiling: HttpCeiling): string {
+  return row([
+    title,
+    rate(ceiling.perSecond),
+    percent(ceiling.ratio),
+    ms(ceiling.p50),
+    ms(ceiling.p99),
+    percent(ceiling.cpuBusy),
+    'ceiling',
+  ]);
+}
+
 function rateLabel(title: string, pass: RatePass): string {
   const note = pass.saturated ? ', saturated' : '';
   return `${title} (${rate(pass.requestedRate)}/s${note})`;
@@ -68,7 +92,7 @@ function rateLabel(title: string, pass: RatePass): string {
 
 /** The human-readable table: figures, ratios to the raw baseline, targets and whether each was met. */
 export function formatReport(result: BenchResult): string {
-  const { settings, raw, inProcess, http, halfLoad, halfHttpCapacity } = result;
+  const { settings, raw, ceilings, inProcess, http, halfLoad, halfHttpCapacity } = result;
   const backlog = result.sequencerBacklog;
   return [
     `Herald publish benchmark: ${settings.concurrency} concurrent, ` +
@@ -77,6 +101,8 @@ export function formatReport(result: BenchResult): string {
     '',
     row(['measurement', 'events/s', 'vs raw', 'p50 ms', 'p99 ms', 'CPU', 'target', 'met']),
     row(['raw pg INSERT (baseline)', rate(raw.perSecond), '100%', '', '', percent(raw.cpuBusy)]),
+    ceilingRow('same INSERT behind bare node:http', ceilings.nodeHttp),
+    ceilingRow('same INSERT behind bare Nest (Express)', ceilings.nestExpress),
     row([
       'in-process publish()',
       rate(inProcess.perSecond),
@@ -119,6 +145,9 @@ export function formatReport(result: BenchResult): string {
     '',
     'CPU: busy share of all CPUs on the machine during the phase (Postgres, app, load generator, ' +
       'anything else).',
+    'Ceilings: the raw INSERT behind HTTP with nothing of Herald (no auth, validation, idempotency, ' +
+      "rate limit or logging), driven like HTTP POST /v1/events; a framework's share of the raw rate " +
+      'bounds what any service on it can reach here.',
     `Sequencer backlog after each phase's drain: in-process ${backlog.afterInProcess}, ` +
       `HTTP ${backlog.afterHttp}, half raw ${backlog.afterHalfLoad}, ` +
       `half its own ${backlog.afterHalfHttpCapacity}.`,

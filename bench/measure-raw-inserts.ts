@@ -12,10 +12,13 @@ export interface RawInsertOptions {
   payload: Record<string, unknown>;
 }
 
+/** The raw baseline's table; the HTTP ceilings of `start-bare-publish-server.ts` insert into it too. */
+export const RAW_EVENTS_TABLE = 'bench_raw_events';
+
 // herald.events' columns without Herald's extras (foreign key, idempotency and sequencing indexes,
 // NOTIFY): the floor of what one committed row costs on this server.
 const CREATE_TABLE = `
-  CREATE TABLE bench_raw_events (
+  CREATE TABLE ${RAW_EVENTS_TABLE} (
     id uuid PRIMARY KEY,
     tenant_id uuid NOT NULL,
     topic text NOT NULL,
@@ -23,7 +26,7 @@ const CREATE_TABLE = `
     created_at timestamptz NOT NULL DEFAULT now()
   )`;
 
-const INSERT = `INSERT INTO bench_raw_events (id, tenant_id, topic, payload) VALUES ($1, $2, $3, $4)`;
+const INSERT = `INSERT INTO ${RAW_EVENTS_TABLE} (id, tenant_id, topic, payload) VALUES ($1, $2, $3, $4)`;
 
 /**
  * Plain `pg`: one connection per loop, each doing single-row autocommit inserts. Ids are UUIDv7

@@ -6,10 +6,11 @@ import { NotificationPublisher } from '../src/notifications';
 import { createBenchDatabase } from './bench-database';
 import { startCpuMeter } from './cpu-meter';
 import { createBenchTenant } from './create-bench-tenant';
-import { type BenchResult, type RatePass, formatReport } from './format-report';
+import { type BenchResult, type HttpCeiling, type RatePass, formatReport } from './format-report';
 import { type HttpPublishOptions, measureHttpPublish } from './measure-http-publish';
 import { measureLoops } from './measure-loops';
 import { measureRawInserts } from './measure-raw-inserts';
+import { type BarePublishServerKind, startBarePublishServer } from './start-bare-publish-server';
 import { BENCH_ADMIN_TOKEN, type BenchApp, startBenchApp } from './start-bench-app';
 import { waitForSequencer } from './wait-for-sequencer';
 
@@ -52,6 +53,37 @@ async function runHttpPass(
   return { perSecond: pass.perSecond, p50: pass.p50, p99: pass.p99, non2xx: 0, cpuBusy, backlog };
 }
 
+/**
+ * The same autocannon passes against a server that does the raw insert and nothing else: what
+ * the HTTP layer alone leaves of the raw rate, on this machine, in this run.
+ */
+async function runCeilingPass(
+  kind: BarePublishServerKind,
+  databaseUrl: string,
+  rawPerSecond: number,
+): Promise<HttpCeiling> {
+  const server = await startBarePublishServer(kind, databaseUrl);
+  try {
+    const options = {
+      baseUrl: server.baseUrl,
+      apiKey: 'unused',
+      payload: PAYLOAD,
+      connections: CONCURRENCY,
+    };
+    await measureHttpPublish({ ...options, durationSeconds: WARMUP_MS / 1000 });
+    const cpu = startCpuMeter();
+    const pass = await measureHttpPublish({ ...options, durationSeconds: DURATION_MS / 1000 });
+    const cpuBusy = cpu() ?? null;
+    if (pass.non2xx !== 0 || pass.errors !== 0) {
+      throw new Error(`${kind} ceiling: ${pass.non2xx} non-2xx answers and ${pass.errors} errors`);
+    }
+    const { perSecond, p50, p99 } = pass;
+    return { perSecond, ratio: perSecond / rawPerSecond, p50, p99, cpuBusy };
+  } finally {
+    await server.close();
+  }
+}
+
 function ratePass(requestedRate: number, pass: HttpPass): RatePass {
   const { perSecond, p50, p99, non2xx, cpuBusy } = pass;
   const saturated = perSecond < requestedRate * SATURATED_BELOW;
@@ -69,6 +101,10 @@ async function run(databaseUrl: string): Promise<BenchResult> {
     payload: PAYLOAD,
   });
   const rawCpuBusy = rawCpu() ?? null;
+  const ceilings = {
+    nodeHttp: await runCeilingPass('node-http', databaseUrl, raw.perSecond),
+    nestExpress: await runCeilingPass('nest-express', databaseUrl, raw.perSecond),
+  };
 
   let bench: BenchApp | undefined;
   try {
@@ -130,6 +166,7 @@ async function run(databaseUrl: string): Promise<BenchResult> {
         postgres: version,
       },
       raw: { perSecond: raw.perSecond, cpuBusy: rawCpuBusy },
+      ceilings,
       inProcess: {
         perSecond: inProcess.perSecond,
         ratio: inProcessRatio,
