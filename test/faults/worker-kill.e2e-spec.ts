@@ -77,8 +77,8 @@ describe('a worker killed with SIGKILL mid-delivery', () => {
     await cluster.spawn('worker');
     const restartedAt = Date.now();
 
-    // The dead worker's claims lapse after HERALD_DELIVERY_TIMEOUT + the 5 s lease margin, and
-    // the sweeper runs every 500 ms: 30 s is five times what recovery needs.
+    // The dead worker's claims lapse after 6 x HERALD_DELIVERY_TIMEOUT + the 5 s lease margin
+    // (11 s), and the sweeper runs every 500 ms: 30 s is nearly three times what recovery needs.
     const { requests, duplicates } = await expectEventually(
       () => expectEachDelivered(receiver.requests, events, secret),
       { timeoutMs: 30_000, intervalMs: 250 },

@@ -9,8 +9,12 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
-/** What the receiver answers: a status (and headers), or `'hang'` to never answer. */
-export type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+/**
+ * What the receiver answers: a status (and headers), after `delayMs` if given, or `'hang'` to
+ * never answer.
+ */
+export type Answer =
+  { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
 
 /** A real local HTTP server that records every webhook and answers as told. */
 export interface WebhookReceiver {
@@ -24,11 +28,13 @@ export interface WebhookReceiver {
 /** Starts a receiver on 127.0.0.1 at a random port. */
 export async function startReceiver(path = '/hook'): Promise<WebhookReceiver> {
   const hanging = new Set<import('node:http').ServerResponse>();
+  const delayed = new Set<NodeJS.Timeout>();
   const receiver: WebhookReceiver = {
     url: '',
     received: [],
     answer: () => ({ status: 204 }),
     close: async () => {
+      for (const timer of delayed) clearTimeout(timer);
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
       server.close();
@@ -50,7 +56,18 @@ export async function startReceiver(path = '/hook'): Promise<WebhookReceiver> {
         hanging.add(res);
         return;
       }
-      res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+      const send = () => res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+      if (answer.delayMs === undefined) {
+        send();
+        return;
+      }
+      hanging.add(res);
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        hanging.delete(res);
+        send();
+      }, answer.delayMs);
+      delayed.add(timer);
     });
   });
   server.listen(0, '127.0.0.1');

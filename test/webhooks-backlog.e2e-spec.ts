@@ -1,0 +1,55 @@
+import request from 'supertest';
+import { createSubscription } from './utils/create-subscription';
+import { createTenant } from './utils/create-tenant';
+import { expectEventually } from './utils/expect-eventually';
+import { listDeliveries } from './utils/list-deliveries';
+import { useReceivers } from './utils/use-receivers';
+import { useTestApp } from './utils/use-test-app';
+import { verifyWebhook } from './utils/verify-webhook';
+
+const EVENTS = 60;
+/** Each attempt takes this long, just inside HERALD_DELIVERY_TIMEOUT. */
+const ANSWER_AFTER_MS = 2_400;
+
+describe('a backlog waiting behind a slow endpoint', () => {
+  const { herald } = useTestApp({
+    env: { HERALD_DELIVERY_TIMEOUT: '2500ms', HERALD_SWEEP_INTERVAL: '200ms' },
+  });
+  const startReceiver = useReceivers();
+
+  it('sends each claimed delivery once, however long it waits ready for a slot', async () => {
+    const tenant = await createTenant(herald);
+    const receiver = await startReceiver();
+    receiver.answer = () => ({ status: 204, delayMs: ANSWER_AFTER_MS });
+    const subscription = await createSubscription(herald, tenant, receiver.url, ['slow.*']);
+    for (let n = 0; n < EVENTS; n++) {
+      await request(herald.baseUrl)
+        .post('/v1/events')
+        .set(tenant.auth)
+        .send({ topic: 'slow.item', payload: { n } })
+        .expect(201);
+    }
+
+    // Ten at a time, so the last claimed deliveries wait about five rounds (12 s) ready behind
+    // the slots: longer than twice the timeout plus the margin, the lease of a claim that holds
+    // only one round ready. A lease shorter than the wait would let them be claimed again and sent
+    // twice, each claim counting an attempt.
+    const deliveries = await expectEventually(
+      async () => {
+        const succeeded = await listDeliveries(herald, tenant, subscription.id, {
+          status: 'succeeded',
+        });
+        expect(succeeded).toHaveLength(EVENTS);
+        return succeeded;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(deliveries.map((delivery) => delivery.attempts.length)).toEqual(
+      Array<number>(EVENTS).fill(1),
+    );
+    const ids = receiver.received.map((hook) => hook.headers['webhook-id']);
+    expect(ids).toHaveLength(EVENTS);
+    expect(new Set(ids).size).toBe(EVENTS);
+    for (const hook of receiver.received) verifyWebhook(subscription.secret, hook);
+  }, 45_000);
+});
