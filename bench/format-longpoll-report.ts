@@ -30,7 +30,13 @@ export interface LongPollBenchResult {
     seconds: number;
   };
   wake: WakeRow[];
-  memory: PollMemoryResult & { raw: PollMemoryResult; targetBytesPerPoll: number; met: boolean };
+  memory: PollMemoryResult & {
+    raw: PollMemoryResult;
+    /** The same holding in a one-controller Nest app on Express: the fixed stack's own cost. */
+    bareNest: PollMemoryResult;
+    targetBytesPerPoll: number;
+    met: boolean;
+  };
   sustained: SustainedResult & { met: boolean };
 }
 
@@ -108,6 +114,8 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
         ['Herald released (after GC)', memory.released],
         ['raw idle (after GC)', memory.raw.before],
         [`raw ${n} held (after GC)`, memory.raw.held],
+        ['bare Nest idle (after GC)', memory.bareNest.before],
+        [`bare Nest ${n} held (after GC)`, memory.bareNest.held],
       ] as const
     ).map(([label, sample]) => [
       label,
@@ -167,7 +175,9 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
     `Per held poll: RSS ${kib(memory.rssPerPoll)} KiB (target <= ${kib(memory.targetBytesPerPoll)} KiB: ` +
       `${yesNo(memory.met)}), V8 heap ${kib(memory.heapPerPoll)} KiB; raw node:http: RSS ` +
       `${kib(memory.raw.rssPerPoll)} KiB, heap ${kib(memory.raw.heapPerPoll)} KiB ` +
-      `(Herald ${(memory.rssPerPoll / memory.raw.rssPerPoll).toFixed(1)} x raw in RSS)`,
+      `(Herald ${(memory.rssPerPoll / memory.raw.rssPerPoll).toFixed(1)} x raw in RSS); bare Nest ` +
+      `(bench/bare-nest-poll-server.ts): RSS ${kib(memory.bareNest.rssPerPoll)} KiB, heap ` +
+      `${kib(memory.bareNest.heapPerPoll)} KiB`,
     `Aborted all: waiters gauge back to 0 in ` +
       `${memory.releaseMs === null ? 'NEVER (timeout)' : `${memory.releaseMs.toFixed(0)} ms`}`,
     '',

@@ -106,9 +106,27 @@ async function measureSustained(server: ServerProcess, apiKey: string): Promise<
   }
 }
 
+/** (b) alone against the bare Nest server: the fixed stack's memory per held poll. */
+async function measureBareNestMemory(server: ServerProcess): Promise<PollMemoryResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: SUSTAINED.publishers });
+  const context: LongPollContext = {
+    baseUrl: server.baseUrl,
+    pid: server.pid,
+    apiKey: 'bare',
+    agent,
+  };
+  try {
+    log(`  (b) memory, ${MEMORY_POLLS} held polls`);
+    return await measurePollMemory(context, MEMORY_POLLS, () => server.collectGarbage());
+  } finally {
+    agent.destroy();
+  }
+}
+
 function compose(
   herald: Phases,
   raw: Phases,
+  bareNest: PollMemoryResult,
   sustained: SustainedResult,
   settings: LongPollBenchResult['settings'],
 ): LongPollBenchResult {
@@ -132,6 +150,7 @@ function compose(
     memory: {
       ...memory,
       raw: raw.memory,
+      bareNest,
       targetBytesPerPoll: MEMORY_TARGET_BYTES,
       met:
         memory.heldWaiters === MEMORY_POLLS &&
@@ -226,7 +245,19 @@ async function main(): Promise<void> {
     const rawCpu = startCpuMeter();
     const raw = await measureHeldPolls(server, 'raw');
     const rawCpuBusy = rawCpu() ?? null;
-    result = compose(herald, raw, sustained, {
+    await server.stop();
+    server = await spawnServerProcess({
+      root: ROOT,
+      entry: [
+        '-r',
+        'ts-node/register/transpile-only',
+        join(ROOT, 'bench', 'bare-nest-poll-server.ts'),
+      ],
+      gcHook: false,
+    });
+    log(`bare Nest (Express) baseline: pid ${server.pid} on ${server.baseUrl}`);
+    const bareNest = await measureBareNestMemory(server);
+    result = compose(herald, raw, bareNest, sustained, {
       cpus: availableParallelism(),
       node: process.version,
       postgres: await postgresVersion(),

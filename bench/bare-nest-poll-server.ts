@@ -1,0 +1,112 @@
+/**
+ * The framework's baseline of the long-poll benchmark: what `raw-poll-server.ts` does, as a Nest
+ * app on Express (Herald's platform) with one controller and nothing else: no database, no auth,
+ * no validation, no logging. A held poll is a pending promise, as in Herald. Its memory per held
+ * poll is what the fixed stack costs before any of Herald's own work.
+ * Run as its own process: `PORT=<port> ts-node bench/bare-nest-poll-server.ts`.
+ */
+import 'reflect-metadata';
+import { Body, Controller, Get, HttpCode, Module, Post, Query, Req, Res } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { GC_SIGNAL } from './spawn-server-process';
+
+interface BareEvent {
+  id: string;
+  topic: string;
+  payload: unknown;
+  cursor: string;
+  createdAt: string;
+}
+
+interface Page {
+  events: BareEvent[];
+  nextCursor: string;
+}
+
+const held = new Set<(page: Page) => void>();
+let head = 0;
+let openConnections = 0;
+
+@Controller()
+class BarePollController {
+  @Get('metrics')
+  metrics(@Res() res: Response): void {
+    const memory = process.memoryUsage();
+    res
+      .type('text/plain')
+      .send(
+        [
+          `herald_longpoll_waiters ${held.size}`,
+          `herald_http_open_connections ${openConnections}`,
+          `process_resident_memory_bytes ${memory.rss}`,
+          `nodejs_heap_size_used_bytes ${memory.heapUsed}`,
+          `nodejs_external_memory_bytes ${memory.external}`,
+          '',
+        ].join('\n'),
+      );
+  }
+
+  @Post('v1/events')
+  @HttpCode(201)
+  publish(
+    @Body() body: { topic: string; payload: unknown },
+  ): Omit<BareEvent, 'cursor' | 'payload'> {
+    head += 1;
+    const event = {
+      id: randomUUID(),
+      topic: body.topic,
+      payload: body.payload,
+      cursor: String(head),
+      createdAt: new Date().toISOString(),
+    };
+    const page = { events: [event], nextCursor: event.cursor };
+    for (const answer of [...held]) answer(page);
+    return { id: event.id, topic: event.topic, createdAt: event.createdAt };
+  }
+
+  @Get('v1/events')
+  poll(
+    @Query('after') after: string | undefined,
+    @Query('wait') wait: string | undefined,
+    @Req() req: Request,
+  ): Page | Promise<Page> {
+    const seconds = Number(wait ?? '30');
+    if (after === undefined || seconds <= 0 || Number(after) < head) {
+      return { events: [], nextCursor: String(head) };
+    }
+    return new Promise<Page>((resolve) => {
+      const answer = (page: Page) => {
+        clearTimeout(timer);
+        held.delete(answer);
+        resolve(page);
+      };
+      const timer = setTimeout(() => answer({ events: [], nextCursor: after }), seconds * 1000);
+      held.add(answer);
+      req.once('close', () => {
+        if (held.delete(answer)) clearTimeout(timer);
+      });
+    });
+  }
+}
+
+@Module({ controllers: [BarePollController] })
+class BarePollModule {}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(BarePollModule, { logger: false });
+  app.getHttpServer().on('connection', (socket: import('node:net').Socket) => {
+    openConnections += 1;
+    socket.once('close', () => (openConnections -= 1));
+  });
+  await app.listen(Number(process.env.PORT), '127.0.0.1');
+  // The benchmark asks for a full collection before it samples memory (node runs with --expose-gc).
+  process.on(GC_SIGNAL, () => (globalThis as { gc?: () => void }).gc?.());
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
