@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createSubscription } from './utils/create-subscription';
-import { createTenant } from './utils/create-tenant';
+import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
 import { listDeliveries } from './utils/list-deliveries';
 import { useReceivers } from './utils/use-receivers';
@@ -52,4 +52,43 @@ describe('a backlog waiting behind a slow endpoint', () => {
     expect(new Set(ids).size).toBe(EVENTS);
     for (const hook of receiver.received) verifyWebhook(subscription.secret, hook);
   }, 45_000);
+});
+
+describe('subscriptions sharing a full worker', () => {
+  /** The process's slots: one subscription's cap, so one busy subscription fills them. */
+  const WORKER_SLOTS = 10;
+  const BACKLOG = 100;
+  const { herald } = useTestApp({
+    env: { HERALD_DELIVERY_TIMEOUT: '2s', HERALD_SWEEP_INTERVAL: '200ms' },
+    notifications: { maxInFlightPerWorker: WORKER_SLOTS },
+  });
+  const startReceiver = useReceivers();
+  const post = (tenant: TestTenant, topic: string, payload: object) =>
+    request(herald.baseUrl)
+      .post('/v1/events')
+      .set(tenant.auth)
+      .send({ topic, payload })
+      .expect(201);
+
+  it('hands a freed slot to a subscription that waited for one, not back to the one with the backlog', async () => {
+    const tenant = await createTenant(herald);
+    const busy = await startReceiver();
+    busy.answer = () => ({ status: 204, delayMs: 300 });
+    const quiet = await startReceiver();
+    await createSubscription(herald, tenant, busy.url, ['busy.*']);
+    const waiting = await createSubscription(herald, tenant, quiet.url, ['quiet.*']);
+    for (let n = 0; n < BACKLOG; n++) await post(tenant, 'busy.item', { n });
+    await expectEventually(() => expect(busy.received.length).toBeGreaterThanOrEqual(WORKER_SLOTS));
+
+    for (let n = 0; n < 3; n++) await post(tenant, 'quiet.item', { n });
+    await expectEventually(() => expect(quiet.received).toHaveLength(3), { timeoutMs: 10_000 });
+
+    // Ten rounds of 300 ms drain the backlog; taking turns, the quiet subscription is served
+    // within a round or two of its deliveries being claimed, not after the whole backlog.
+    expect(busy.received.length).toBeLessThan(BACKLOG / 2);
+    for (const hook of quiet.received) verifyWebhook(waiting.secret, hook);
+    await expectEventually(() => expect(busy.received).toHaveLength(BACKLOG), {
+      timeoutMs: 15_000,
+    });
+  });
 });

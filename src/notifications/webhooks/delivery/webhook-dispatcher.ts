@@ -67,6 +67,12 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private readonly http: Dispatcher;
   private readonly limiter: InFlightLimiter;
   private readonly drains = new Map<string, Drain>();
+  /**
+   * Subscriptions with deliveries ready that found every slot of the process taken, in the order
+   * they found it so: a freed slot goes to the first, so a subscription with a long backlog cannot
+   * keep the slots it holds while another waits.
+   */
+  private readonly waitingForSlot = new Set<string>();
   /** Drain loops running, until they have handed back what they claimed and did not send. */
   private readonly draining = new Set<Promise<void>>();
   /** Attempts under way in this process, until their outcome is recorded. */
@@ -124,6 +130,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       )
       .finally(() => {
         this.drains.delete(subscriptionId);
+        this.waitingForSlot.delete(subscriptionId);
         // Claimed but never started (shutdown, or a failed claim after earlier ones): handed back.
         return this.unclaim(drain.ready.splice(0).map((ready) => ready.delivery));
       });
@@ -197,6 +204,19 @@ export class WebhookDispatcher implements OnModuleDestroy {
       const next = drain.ready.shift();
       if (next) this.start(next);
     }
+    if (drain.ready.length > 0 && this.limiter.full) this.waitingForSlot.add(subscriptionId);
+  }
+
+  /** Hands the process's free slots to the subscriptions that waited for one, oldest first. */
+  private serveWaiting(): void {
+    while (!this.limiter.full && !this.closing) {
+      const [subscriptionId] = this.waitingForSlot;
+      if (subscriptionId === undefined) return;
+      this.waitingForSlot.delete(subscriptionId);
+      const drain = this.drains.get(subscriptionId);
+      // Still ready and the slots full again: startReady puts it back, behind the others.
+      if (drain) this.startReady(subscriptionId, drain);
+    }
   }
 
   /** Gives claimed deliveries that were never sent back, due as they were, for anyone to claim. */
@@ -238,6 +258,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     } finally {
       // The slot is the HTTP call's: recording happens beside the next calls.
       release();
+      this.serveWaiting();
       const drain = this.drains.get(delivery.subscription_id);
       if (drain) {
         this.startReady(delivery.subscription_id, drain);
