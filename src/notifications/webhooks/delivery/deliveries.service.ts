@@ -51,31 +51,39 @@ export class DeliveriesService {
     query: { status?: DeliveryStatus; limit?: number; cursor?: string },
   ): Promise<{ data: DeliveryWithAttempts[]; nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_PAGE;
-    const builder = this.deliveries
-      .createQueryBuilder('d')
-      .where('d.subscription_id = :subscriptionId', { subscriptionId })
-      .orderBy('d.created_at', 'DESC')
-      .addOrderBy('d.id', 'DESC')
-      .take(limit + 1);
-    if (query.status) builder.andWhere('d.status = :status', { status: query.status });
-    if (query.cursor)
-      builder.andWhere('(d.created_at, d.id) < (:createdAt, :id)', decodePageCursor(query.cursor));
-    const rows = await builder.getMany();
-    const page = rows.slice(0, limit);
-    const attempts = page.length
-      ? await this.attempts.find({
-          where: { deliveryId: In(page.map((d) => d.id)) },
-          order: { attempt: 'ASC' },
-        })
-      : [];
-    const last = page.at(-1);
-    return {
-      data: page.map((delivery) => ({
-        delivery,
-        attempts: attempts.filter((a) => a.deliveryId === delivery.id),
-      })),
-      nextCursor: rows.length > limit && last ? encodePageCursor(last) : null,
-    };
+    // One snapshot for both reads: an outcome recorded between them would otherwise show an
+    // attempt whose delivery does not say so yet (status, last error).
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const builder = manager
+        .withRepository(this.deliveries)
+        .createQueryBuilder('d')
+        .where('d.subscription_id = :subscriptionId', { subscriptionId })
+        .orderBy('d.created_at', 'DESC')
+        .addOrderBy('d.id', 'DESC')
+        .take(limit + 1);
+      if (query.status) builder.andWhere('d.status = :status', { status: query.status });
+      if (query.cursor)
+        builder.andWhere(
+          '(d.created_at, d.id) < (:createdAt, :id)',
+          decodePageCursor(query.cursor),
+        );
+      const rows = await builder.getMany();
+      const page = rows.slice(0, limit);
+      const attempts = page.length
+        ? await manager.withRepository(this.attempts).find({
+            where: { deliveryId: In(page.map((d) => d.id)) },
+            order: { attempt: 'ASC' },
+          })
+        : [];
+      const last = page.at(-1);
+      return {
+        data: page.map((delivery) => ({
+          delivery,
+          attempts: attempts.filter((a) => a.deliveryId === delivery.id),
+        })),
+        nextCursor: rows.length > limit && last ? encodePageCursor(last) : null,
+      };
+    });
   }
 
   /** Retries one delivery now, from the start of the schedule; one in flight is left alone. */
@@ -91,17 +99,20 @@ export class DeliveriesService {
     // job id would collapse into it and wait out its delay. The claim keeps the two from both
     // recording an attempt.
     this.queue.hint(rows, 0, `:retry${Date.now()}`);
-    const delivery = await this.deliveries.findOneBy({ id, tenantId });
-    if (!delivery)
-      throw new NotificationsError(
-        NotificationsErrorCode.DeliveryNotFound,
-        `Delivery ${id} not found`,
-      );
-    const attempts = await this.attempts.find({
-      where: { deliveryId: id },
-      order: { attempt: 'ASC' },
+    // The attempt may run at once: one snapshot, as in list().
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const delivery = await manager.withRepository(this.deliveries).findOneBy({ id, tenantId });
+      if (!delivery)
+        throw new NotificationsError(
+          NotificationsErrorCode.DeliveryNotFound,
+          `Delivery ${id} not found`,
+        );
+      const attempts = await manager.withRepository(this.attempts).find({
+        where: { deliveryId: id },
+        order: { attempt: 'ASC' },
+      });
+      return { delivery, attempts };
     });
-    return { delivery, attempts };
   }
 
   /** Delivers every retained event after `after` (matching its topics) to the subscription again. */
