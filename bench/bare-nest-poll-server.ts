@@ -11,20 +11,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { type BareEvent, type BarePage as Page, barePollMetrics } from './bare-poll';
 import { GC_SIGNAL } from './spawn-server-process';
-
-interface BareEvent {
-  id: string;
-  topic: string;
-  payload: unknown;
-  cursor: string;
-  createdAt: string;
-}
-
-interface Page {
-  events: BareEvent[];
-  nextCursor: string;
-}
 
 const held = new Set<(page: Page) => void>();
 let head = 0;
@@ -34,19 +22,7 @@ let openConnections = 0;
 class BarePollController {
   @Get('metrics')
   metrics(@Res() res: Response): void {
-    const memory = process.memoryUsage();
-    res
-      .type('text/plain')
-      .send(
-        [
-          `herald_longpoll_waiters ${held.size}`,
-          `herald_http_open_connections ${openConnections}`,
-          `process_resident_memory_bytes ${memory.rss}`,
-          `nodejs_heap_size_used_bytes ${memory.heapUsed}`,
-          `nodejs_external_memory_bytes ${memory.external}`,
-          '',
-        ].join('\n'),
-      );
+    res.type('text/plain').send(barePollMetrics(held.size, openConnections));
   }
 
   @Post('v1/events')

@@ -7,20 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ServerResponse, createServer } from 'node:http';
+import { type BarePage as Page, barePollMetrics } from './bare-poll';
 import { GC_SIGNAL } from './spawn-server-process';
-
-interface RawEvent {
-  id: string;
-  topic: string;
-  payload: unknown;
-  cursor: string;
-  createdAt: string;
-}
-
-interface Page {
-  events: RawEvent[];
-  nextCursor: string;
-}
 
 const held = new Set<(page: Page) => void>();
 let head = 0;
@@ -35,23 +23,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function metrics(): string {
-  const memory = process.memoryUsage();
-  return [
-    `herald_longpoll_waiters ${held.size}`,
-    `herald_http_open_connections ${openConnections}`,
-    `process_resident_memory_bytes ${memory.rss}`,
-    `nodejs_heap_size_used_bytes ${memory.heapUsed}`,
-    `nodejs_external_memory_bytes ${memory.external}`,
-    '',
-  ].join('\n');
-}
-
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && url.pathname === '/metrics') {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(metrics());
+    res.end(barePollMetrics(held.size, openConnections));
   } else if (req.method === 'POST' && url.pathname === '/v1/events') {
     let text = '';
     req.setEncoding('utf8');
