@@ -75,11 +75,29 @@ interface Phases {
   memory: PollMemoryResult;
 }
 
-/** (a) and (b) against one server: Herald's or the raw baseline's. */
-async function measureHeldPolls(server: ServerProcess, apiKey: string): Promise<Phases> {
+/** Runs `measure` with a keep-alive agent and the context the measurements take. */
+async function withContext<T>(
+  server: ServerProcess,
+  apiKey: string,
+  measure: (context: LongPollContext) => Promise<T>,
+): Promise<T> {
   const agent = new Agent({ keepAlive: true, maxSockets: SUSTAINED.publishers });
-  const context: LongPollContext = { baseUrl: server.baseUrl, pid: server.pid, apiKey, agent };
   try {
+    return await measure({ baseUrl: server.baseUrl, pid: server.pid, apiKey, agent });
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** (b): memory per idle held poll. */
+function measureMemory(server: ServerProcess, context: LongPollContext): Promise<PollMemoryResult> {
+  log(`  (b) memory, ${MEMORY_POLLS} held polls`);
+  return measurePollMemory(context, MEMORY_POLLS, () => server.collectGarbage());
+}
+
+/** (a) and (b) against one server: Herald's or the raw baseline's. */
+function measureHeldPolls(server: ServerProcess, apiKey: string): Promise<Phases> {
+  return withContext(server, apiKey, async (context) => {
     log(`  warm-up: ${WARMUP_K} held polls`);
     await measureWakeLatency(context, WARMUP_K, 1);
     const wake: WakeResult[] = [];
@@ -87,40 +105,24 @@ async function measureHeldPolls(server: ServerProcess, apiKey: string): Promise<
       log(`  (a) wake latency, K = ${k}, ${ROUNDS} rounds`);
       wake.push(await measureWakeLatency(context, k, ROUNDS));
     }
-    log(`  (b) memory, ${MEMORY_POLLS} held polls`);
-    const memory = await measurePollMemory(context, MEMORY_POLLS, () => server.collectGarbage());
-    return { wake, memory };
-  } finally {
-    agent.destroy();
-  }
+    return { wake, memory: await measureMemory(server, context) };
+  });
 }
 
-async function measureSustained(server: ServerProcess, apiKey: string): Promise<SustainedResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: SUSTAINED.publishers });
-  const context: LongPollContext = { baseUrl: server.baseUrl, pid: server.pid, apiKey, agent };
-  try {
+function measureSustained(server: ServerProcess, apiKey: string): Promise<SustainedResult> {
+  return withContext(server, apiKey, (context) => {
     log(`  (c) sustained, ${SUSTAINED.publishMs / 1000} s of publishing`);
-    return await measureSustainedPolling(context, SUSTAINED);
-  } finally {
-    agent.destroy();
-  }
+    return measureSustainedPolling(context, SUSTAINED);
+  });
 }
 
-/** (b) alone against the bare Nest server: the fixed stack's memory per held poll. */
-async function measureBareNestMemory(server: ServerProcess): Promise<PollMemoryResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: SUSTAINED.publishers });
-  const context: LongPollContext = {
-    baseUrl: server.baseUrl,
-    pid: server.pid,
-    apiKey: 'bare',
-    agent,
-  };
-  try {
-    log(`  (b) memory, ${MEMORY_POLLS} held polls`);
-    return await measurePollMemory(context, MEMORY_POLLS, () => server.collectGarbage());
-  } finally {
-    agent.destroy();
-  }
+/** A baseline server of `bench/`, run through ts-node (it installs its own GC hook). */
+function spawnBaselineServer(file: string): Promise<ServerProcess> {
+  return spawnServerProcess({
+    root: ROOT,
+    entry: ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench', file)],
+    gcHook: false,
+  });
 }
 
 function compose(
@@ -236,27 +238,18 @@ async function main(): Promise<void> {
     const heraldCpuBusy = heraldCpu() ?? null;
     const sustained = await measureSustained(server, tenant.apiKey);
     await server.stop();
-    server = await spawnServerProcess({
-      root: ROOT,
-      entry: ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench', 'raw-poll-server.ts')],
-      gcHook: false,
-    });
+    server = await spawnBaselineServer('raw-poll-server.ts');
     log(`raw node:http baseline: pid ${server.pid} on ${server.baseUrl}`);
     const rawCpu = startCpuMeter();
     const raw = await measureHeldPolls(server, 'raw');
     const rawCpuBusy = rawCpu() ?? null;
     await server.stop();
-    server = await spawnServerProcess({
-      root: ROOT,
-      entry: [
-        '-r',
-        'ts-node/register/transpile-only',
-        join(ROOT, 'bench', 'bare-nest-poll-server.ts'),
-      ],
-      gcHook: false,
-    });
-    log(`bare Nest (Express) baseline: pid ${server.pid} on ${server.baseUrl}`);
-    const bareNest = await measureBareNestMemory(server);
+    const bareServer = await spawnBaselineServer('bare-nest-poll-server.ts');
+    server = bareServer;
+    log(`bare Nest (Express) baseline: pid ${bareServer.pid} on ${bareServer.baseUrl}`);
+    const bareNest = await withContext(bareServer, 'bare', (context) =>
+      measureMemory(bareServer, context),
+    );
     result = compose(herald, raw, bareNest, sustained, {
       cpus: availableParallelism(),
       node: process.version,

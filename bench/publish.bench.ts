@@ -36,12 +36,11 @@ interface HttpPass {
   cpuBusy: number | null;
 }
 
-/** A warm-up pass, the measured pass, then a wait for the sequencer to catch up. */
-async function runHttpPass(
+/** A warm-up pass, then the measured pass; any non-2xx answer or error fails the run. */
+async function runWarmedHttpPass(
   options: Omit<HttpPublishOptions, 'durationSeconds'>,
   label: string,
-  dataSource: DataSource,
-): Promise<HttpPass & { backlog: number }> {
+): Promise<HttpPass> {
   await measureHttpPublish({ ...options, durationSeconds: WARMUP_MS / 1000 });
   const cpu = startCpuMeter();
   const pass = await measureHttpPublish({ ...options, durationSeconds: DURATION_MS / 1000 });
@@ -49,13 +48,22 @@ async function runHttpPass(
   if (pass.non2xx !== 0 || pass.errors !== 0) {
     throw new Error(`${label}: ${pass.non2xx} non-2xx answers and ${pass.errors} errors`);
   }
-  const backlog = await waitForSequencer(dataSource, SEQUENCER_DRAIN_MS);
-  return { perSecond: pass.perSecond, p50: pass.p50, p99: pass.p99, non2xx: 0, cpuBusy, backlog };
+  return { perSecond: pass.perSecond, p50: pass.p50, p99: pass.p99, non2xx: 0, cpuBusy };
+}
+
+/** A warmed pass against Herald, then a wait for the sequencer to catch up. */
+async function runHttpPass(
+  options: Omit<HttpPublishOptions, 'durationSeconds'>,
+  label: string,
+  dataSource: DataSource,
+): Promise<HttpPass & { backlog: number }> {
+  const pass = await runWarmedHttpPass(options, label);
+  return { ...pass, backlog: await waitForSequencer(dataSource, SEQUENCER_DRAIN_MS) };
 }
 
 /**
- * The same autocannon passes against a server that does the raw insert and nothing else: what
- * the HTTP layer alone leaves of the raw rate, on this machine, in this run.
+ * The same passes against a server that does the raw insert and nothing else: what the HTTP
+ * layer alone leaves of the raw rate, on this machine, in this run.
  */
 async function runCeilingPass(
   kind: BarePublishServerKind,
@@ -70,14 +78,7 @@ async function runCeilingPass(
       payload: PAYLOAD,
       connections: CONCURRENCY,
     };
-    await measureHttpPublish({ ...options, durationSeconds: WARMUP_MS / 1000 });
-    const cpu = startCpuMeter();
-    const pass = await measureHttpPublish({ ...options, durationSeconds: DURATION_MS / 1000 });
-    const cpuBusy = cpu() ?? null;
-    if (pass.non2xx !== 0 || pass.errors !== 0) {
-      throw new Error(`${kind} ceiling: ${pass.non2xx} non-2xx answers and ${pass.errors} errors`);
-    }
-    const { perSecond, p50, p99 } = pass;
+    const { perSecond, p50, p99, cpuBusy } = await runWarmedHttpPass(options, `${kind} ceiling`);
     return { perSecond, ratio: perSecond / rawPerSecond, p50, p99, cpuBusy };
   } finally {
     await server.close();

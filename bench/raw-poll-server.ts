@@ -6,22 +6,14 @@
  * Run as its own process: `PORT=<port> ts-node bench/raw-poll-server.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { type ServerResponse, createServer } from 'node:http';
+import { createServer } from 'node:http';
 import { type BarePage as Page, barePollMetrics } from './bare-poll';
+import { sendJson } from './send-json';
 import { GC_SIGNAL } from './spawn-server-process';
 
 const held = new Set<(page: Page) => void>();
 let head = 0;
 let openConnections = 0;
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -42,7 +34,7 @@ const server = createServer((req, res) => {
         cursor: String(head),
         createdAt: new Date().toISOString(),
       };
-      send(res, 201, { id: event.id, topic, createdAt: event.createdAt });
+      sendJson(res, 201, { id: event.id, topic, createdAt: event.createdAt });
       const page = { events: [event], nextCursor: event.cursor };
       for (const answer of [...held]) answer(page);
     });
@@ -50,13 +42,13 @@ const server = createServer((req, res) => {
     const after = url.searchParams.get('after');
     const wait = Number(url.searchParams.get('wait') ?? '30');
     if (after === null || wait <= 0 || Number(after) < head) {
-      send(res, 200, { events: [], nextCursor: String(head) });
+      sendJson(res, 200, { events: [], nextCursor: String(head) });
       return;
     }
     const answer = (page: Page) => {
       clearTimeout(timer);
       held.delete(answer);
-      send(res, 200, page);
+      sendJson(res, 200, page);
     };
     const timer = setTimeout(() => answer({ events: [], nextCursor: after }), wait * 1000);
     held.add(answer);
@@ -64,7 +56,7 @@ const server = createServer((req, res) => {
       if (held.delete(answer)) clearTimeout(timer);
     });
   } else {
-    send(res, 404, { message: 'not found' });
+    sendJson(res, 404, { message: 'not found' });
   }
 });
 

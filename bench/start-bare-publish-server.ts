@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { RAW_EVENTS_TABLE } from './measure-raw-inserts';
+import { sendJson } from './send-json';
 
 /**
  * What serves the ceiling: plain `node:http`, or Nest on Express (Herald's own platform) with one
@@ -63,22 +64,14 @@ function listenUrl(address: AddressInfo): string {
 }
 
 async function startNodeHttp(insert: BareInsert): Promise<BarePublishServer> {
-  const answer = (res: ServerResponse, status: number, body: unknown): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
-  };
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       insert
         .publish(JSON.parse(Buffer.concat(chunks).toString()) as PublishBody)
-        .then((published) => answer(res, 201, published))
-        .catch((error: unknown) => answer(res, 500, { message: String(error) }));
+        .then((published) => sendJson(res, 201, published))
+        .catch((error: unknown) => sendJson(res, 500, { message: String(error) }));
     });
   };
   const server = createServer(handle);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { In, type DataSource, type Repository } from 'typeorm';
+import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import { parseCursor } from '../../common/cursor';
 import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
@@ -51,9 +51,7 @@ export class DeliveriesService {
     query: { status?: DeliveryStatus; limit?: number; cursor?: string },
   ): Promise<{ data: DeliveryWithAttempts[]; nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_PAGE;
-    // One snapshot for both reads: an outcome recorded between them would otherwise show an
-    // attempt whose delivery does not say so yet (status, last error).
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+    return this.inSnapshot(async (manager) => {
       const builder = manager
         .withRepository(this.deliveries)
         .createQueryBuilder('d')
@@ -70,10 +68,10 @@ export class DeliveriesService {
       const rows = await builder.getMany();
       const page = rows.slice(0, limit);
       const attempts = page.length
-        ? await manager.withRepository(this.attempts).find({
-            where: { deliveryId: In(page.map((d) => d.id)) },
-            order: { attempt: 'ASC' },
-          })
+        ? await this.attemptsOf(
+            manager,
+            page.map((d) => d.id),
+          )
         : [];
       const last = page.at(-1);
       return {
@@ -99,19 +97,33 @@ export class DeliveriesService {
     // job id would collapse into it and wait out its delay. The claim keeps the two from both
     // recording an attempt.
     this.queue.hint(rows, 0, `:retry${Date.now()}`);
-    // The attempt may run at once: one snapshot, as in list().
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+    // The attempt may run at once, so the read-back needs one snapshot too.
+    return this.inSnapshot(async (manager) => {
       const delivery = await manager.withRepository(this.deliveries).findOneBy({ id, tenantId });
       if (!delivery)
         throw new NotificationsError(
           NotificationsErrorCode.DeliveryNotFound,
           `Delivery ${id} not found`,
         );
-      const attempts = await manager.withRepository(this.attempts).find({
-        where: { deliveryId: id },
-        order: { attempt: 'ASC' },
-      });
-      return { delivery, attempts };
+      return { delivery, attempts: await this.attemptsOf(manager, [id]) };
+    });
+  }
+
+  /**
+   * Reads in one snapshot: read in two, an outcome recorded between the reads would show an
+   * attempt whose delivery does not say so yet (status, last error).
+   */
+  private inSnapshot<T>(read: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('REPEATABLE READ', read);
+  }
+
+  private attemptsOf(
+    manager: EntityManager,
+    deliveryIds: string[],
+  ): Promise<DeliveryAttemptEntity[]> {
+    return manager.withRepository(this.attempts).find({
+      where: { deliveryId: In(deliveryIds) },
+      order: { attempt: 'ASC' },
     });
   }
 
