@@ -12,16 +12,11 @@ import { NotificationsError, NotificationsErrorCode } from '../notifications.err
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import type { PublishInput, PublishOptions, PublishedEvent } from './publish.types';
 import { pgPoolOf } from '../common/pg-pool';
+import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
 
 interface InsertedRow {
   id: string;
   created_at: Date;
-}
-
-interface PreparedStatement {
-  /** Unique per text: pg prepares it under this name on each connection, once. */
-  name: string;
-  text: string;
 }
 
 interface ExistingRow extends InsertedRow {
@@ -222,8 +217,8 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       ? ((await manager.queryRunner.connect()) as PoolClient)
       : pgPoolOf(this.dataSource);
     try {
-      const { rows } = await connection.query<InsertedRow>({ ...statement, values: params });
-      return rows[0];
+      const [row] = await runPrepared<InsertedRow>(connection, statement, params);
+      return row;
     } catch (error) {
       if (hasSqlState(error, FOREIGN_KEY_VIOLATION)) {
         throw new NotificationsError(

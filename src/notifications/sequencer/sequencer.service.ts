@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createPgClient } from '../common/pg-client';
+import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
 import { Signal } from '../common/signal';
 import {
   PUBLISHED_CHANNEL,
@@ -31,7 +32,9 @@ interface StampedRow {
 
 // Only rows whose transaction has committed are visible here, which is the point: a position is
 // never given to an event that could still commit after a later one (DESIGN, "Why a sequencer").
-const STAMP_BATCH = `
+const STAMP_BATCH: PreparedStatement = {
+  name: 'herald_stamp_batch',
+  text: `
   UPDATE herald.events e SET position = $1::bigint + b.rn, sequenced_at = now()
   FROM (
     SELECT id, row_number() OVER (ORDER BY created_at, id) AS rn
@@ -39,7 +42,20 @@ const STAMP_BATCH = `
     ORDER BY created_at, id LIMIT $2
   ) b
   WHERE e.id = b.id
-  RETURNING e.id, e.tenant_id, e.topic, e.position`;
+  RETURNING e.id, e.tenant_id, e.topic, e.position`,
+};
+
+const LOCK_STATE: PreparedStatement = {
+  name: 'herald_lock_sequencer_state',
+  text: 'SELECT last_position FROM herald.sequencer_state WHERE id = 1 FOR UPDATE',
+};
+
+// The notification is delivered at commit, so whoever it wakes can read the new positions.
+const ADVANCE_STATE: PreparedStatement = {
+  name: 'herald_advance_sequencer_state',
+  text: `UPDATE herald.sequencer_state SET last_position = $1 WHERE id = 1
+         RETURNING pg_notify('${SEQUENCED_CHANNEL}', $2)`,
+};
 
 /**
  * Stamps increasing positions on committed events, one batch per transaction, and NOTIFYs the
@@ -146,11 +162,9 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
   private async stampBatch(client: Client): Promise<number> {
     await client.query('BEGIN');
     try {
-      const { rows: state } = await client.query<{ last_position: string }>(
-        'SELECT last_position FROM herald.sequencer_state WHERE id = 1 FOR UPDATE',
-      );
+      const state = await runPrepared<{ last_position: string }>(client, LOCK_STATE, []);
       const head = BigInt(state[0]?.last_position ?? '0');
-      const { rows } = await client.query<StampedRow>(STAMP_BATCH, [
+      const rows = await runPrepared<StampedRow>(client, STAMP_BATCH, [
         head.toString(),
         this.options.sequencerBatchSize,
       ]);
@@ -160,16 +174,11 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
       }
       const newHead = (head + BigInt(rows.length)).toString();
       // Deliveries are born in the transaction that stamps their events: both or neither.
-      const { rows: deliveries } = await client.query<CreatedDelivery>(FAN_OUT, [
+      const deliveries = await runPrepared<CreatedDelivery>(client, FAN_OUT, [
         head.toString(),
         newHead,
       ]);
-      // The notification is delivered at commit, so whoever it wakes can read the new positions.
-      await client.query(
-        `UPDATE herald.sequencer_state SET last_position = $1 WHERE id = 1
-         RETURNING pg_notify('${SEQUENCED_CHANNEL}', $2)`,
-        [newHead, JSON.stringify({ head: newHead })],
-      );
+      await runPrepared(client, ADVANCE_STATE, [newHead, JSON.stringify({ head: newHead })]);
       await client.query('COMMIT');
       // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint missed.
       this.queue.hintSubscriptions(deliveries);

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { queryPrepared, type PreparedStatement } from '../../common/prepared-statement';
 
 /** A delivery claimed for one attempt, with everything the attempt needs. */
 export interface ClaimedDelivery {
@@ -24,7 +25,9 @@ export interface ClaimedDelivery {
 // The conditional update is what keeps a stalled or duplicated job from recording twice: whoever
 // holds the lease owns the attempt. Deliveries of a disabled subscription fail instead (no
 // attempt), so they never sit pending behind a subscription that will not send them.
-const CLAIM = `
+const CLAIM: PreparedStatement = {
+  name: 'herald_claim_deliveries',
+  text: `
   WITH subscription AS (
     SELECT id, enabled FROM herald.subscriptions WHERE id = $1
   ),
@@ -58,7 +61,8 @@ const CLAIM = `
   FROM claimed c
   JOIN herald.events e ON e.id = c.event_id
   JOIN herald.subscriptions s ON s.id = c.subscription_id
-  ORDER BY e.position`;
+  ORDER BY e.position`,
+};
 
 /**
  * Claims up to `limit` due deliveries of one subscription for an attempt each, leased for
@@ -70,7 +74,7 @@ export function claimDeliveries(
   limit: number,
   leaseMs: number,
 ): Promise<ClaimedDelivery[]> {
-  return dataSource.query<ClaimedDelivery[]>(CLAIM, [subscriptionId, limit, leaseMs]);
+  return queryPrepared<ClaimedDelivery>(dataSource, CLAIM, [subscriptionId, limit, leaseMs]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared, type PreparedStatement } from '../../common/prepared-statement';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
@@ -28,7 +29,9 @@ const INTERRUPTED_ERROR = 'interrupted: the worker shut down before the receiver
 
 // Successes are most of the traffic: a batch of them is recorded by one autocommit statement
 // (the attempts, the deliveries' status, the subscriptions' health) instead of a transaction each.
-const RECORD_SUCCESSES = `
+const RECORD_SUCCESSES: PreparedStatement = {
+  name: 'herald_record_successes',
+  text: `
   WITH r AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])
       AS r(delivery_id, attempt, started_at, duration_ms, status_code, snippet)
@@ -46,7 +49,8 @@ const RECORD_SUCCESSES = `
   INSERT INTO herald.delivery_attempts
     (delivery_id, attempt, started_at, duration_ms, status_code, response_snippet)
   SELECT delivery_id, attempt, started_at, duration_ms, status_code, snippet FROM r
-  ON CONFLICT (delivery_id, attempt) DO NOTHING`;
+  ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+};
 
 const INSERT_ATTEMPT = `
   INSERT INTO herald.delivery_attempts
@@ -105,7 +109,7 @@ export class DeliveryRecorder {
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, MAX_BATCH);
       try {
-        await this.dataSource.query(RECORD_SUCCESSES, [
+        await queryPrepared(this.dataSource, RECORD_SUCCESSES, [
           batch.map((p) => p.claimed.id),
           batch.map((p) => p.claimed.attempts),
           batch.map((p) => p.result.startedAt),

@@ -1,3 +1,5 @@
+import type { PreparedStatement } from '../../common/prepared-statement';
+
 /** A delivery just created, with what a queue hint needs. */
 export interface CreatedDelivery {
   id: string;
@@ -26,7 +28,9 @@ export const SUBSCRIPTION_WANTS_EVENT = `
  * disabled (its delivery then fails and says why). Operational events never come from failing to
  * deliver one another: a ring of failing endpoints cannot feed itself.
  */
-export const FAN_OUT = `
+export const FAN_OUT: PreparedStatement = {
+  name: 'herald_fan_out',
+  text: `
   INSERT INTO herald.deliveries (event_id, subscription_id, tenant_id)
   SELECT e.id, s.id, e.tenant_id
   FROM herald.events e
@@ -35,4 +39,5 @@ export const FAN_OUT = `
     AND (s.enabled OR e.target_subscription_id IS NOT NULL)
     AND ${SUBSCRIPTION_WANTS_EVENT}
   ON CONFLICT (event_id, subscription_id) DO NOTHING
-  RETURNING id, subscription_id, attempts`;
+  RETURNING id, subscription_id, attempts`,
+};

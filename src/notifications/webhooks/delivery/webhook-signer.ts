@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /** What {@link signWebhook} signs: one attempt of one delivery. */
 export interface WebhookSigningInput {
@@ -26,21 +25,35 @@ const SECRET_BYTES = 32;
 /**
  * Signs an attempt as Standard Webhooks prescribes: `v1,<base64 HMAC-SHA256 of
  * "{id}.{timestamp}.{body}">` per secret, space-separated, so a receiver holding either the old or
- * the new secret during a rotation can verify.
+ * the new secret during a rotation can verify. The key is the base64 after `whsec_`, as the
+ * spec's reference library (`standardwebhooks`, which the tests verify with) reads it.
+ *
+ * The HMAC is Node's own (OpenSSL): the reference library's pure-JavaScript SHA-256 took about
+ * 3 % of a worker's thread at 3,000 deliveries a second.
  */
 export function signWebhook(input: WebhookSigningInput): WebhookSignatureHeaders {
   if (input.secrets.length === 0) {
     throw new Error('signWebhook needs at least one secret');
   }
-  const signatures = input.secrets.map((secret) =>
-    new Webhook(secret).sign(input.id, input.timestamp, input.body),
+  const timestamp = String(Math.floor(input.timestamp.getTime() / 1000));
+  const signed = `${input.id}.${timestamp}.${input.body}`;
+  const signatures = input.secrets.map(
+    (secret) => `v1,${createHmac('sha256', signingKey(secret)).update(signed).digest('base64')}`,
   );
   return {
     'webhook-id': input.id,
-    // The same rounding standardwebhooks applies inside sign(), so header and signature agree.
-    'webhook-timestamp': String(Math.floor(input.timestamp.getTime() / 1000)),
+    'webhook-timestamp': timestamp,
     'webhook-signature': signatures.join(' '),
   };
+}
+
+function signingKey(secret: string): Buffer {
+  const key = Buffer.from(
+    secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret,
+    'base64',
+  );
+  if (key.length === 0) throw new Error("A webhook secret can't be empty");
+  return key;
 }
 
 /** A new signing secret: `whsec_` and the base64 of 32 random bytes, as Svix issues them. */
