@@ -23,13 +23,6 @@ import { DeliveryQueue } from '../webhooks/delivery/delivery-queue';
 import { FAN_OUT, type CreatedDelivery } from '../webhooks/delivery/fan-out';
 import { RetentionService } from './retention.service';
 
-interface StampedRow {
-  id: string;
-  tenant_id: string;
-  topic: string;
-  position: string;
-}
-
 // Only rows whose transaction has committed are visible here, which is the point: a position is
 // never given to an event that could still commit after a later one (DESIGN, "Why a sequencer").
 const STAMP_BATCH: PreparedStatement = {
@@ -41,8 +34,7 @@ const STAMP_BATCH: PreparedStatement = {
     FROM herald.events WHERE position IS NULL
     ORDER BY created_at, id LIMIT $2
   ) b
-  WHERE e.id = b.id
-  RETURNING e.id, e.tenant_id, e.topic, e.position`,
+  WHERE e.id = b.id`,
 };
 
 const LOCK_STATE: PreparedStatement = {
@@ -164,25 +156,27 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
     try {
       const state = await runPrepared<{ last_position: string }>(client, LOCK_STATE, []);
       const head = BigInt(state[0]?.last_position ?? '0');
-      const rows = await runPrepared<StampedRow>(client, STAMP_BATCH, [
-        head.toString(),
-        this.options.sequencerBatchSize,
-      ]);
-      if (rows.length === 0) {
+      // Only how many: the positions run from head + 1 without a gap, and fan-out reads the rows.
+      const { rowCount } = await client.query({
+        ...STAMP_BATCH,
+        values: [head.toString(), this.options.sequencerBatchSize],
+      });
+      const stamped = rowCount ?? 0;
+      if (stamped === 0) {
         await client.query('ROLLBACK');
         return 0;
       }
-      const newHead = (head + BigInt(rows.length)).toString();
+      const newHead = (head + BigInt(stamped)).toString();
       // Deliveries are born in the transaction that stamps their events: both or neither.
-      const deliveries = await runPrepared<CreatedDelivery>(client, FAN_OUT, [
+      const hints = await runPrepared<CreatedDelivery>(client, FAN_OUT, [
         head.toString(),
         newHead,
       ]);
       await runPrepared(client, ADVANCE_STATE, [newHead, JSON.stringify({ head: newHead })]);
       await client.query('COMMIT');
       // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint missed.
-      this.queue.hintSubscriptions(deliveries);
-      return rows.length;
+      this.queue.hintSubscriptions(hints);
+      return stamped;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

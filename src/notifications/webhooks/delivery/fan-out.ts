@@ -1,6 +1,6 @@
 import type { PreparedStatement } from '../../common/prepared-statement';
 
-/** A delivery just created, with what a queue hint needs. */
+/** A delivery just created (one per subscription that got any), with what a queue hint needs. */
 export interface CreatedDelivery {
   id: string;
   subscription_id: string;
@@ -27,17 +27,23 @@ export const SUBSCRIPTION_WANTS_EVENT = `
  * subscription of the event's tenant that wants it, and the targeted one of a test event even when
  * disabled (its delivery then fails and says why). Operational events never come from failing to
  * deliver one another: a ring of failing endpoints cannot feed itself.
+ *
+ * Returns one delivery per subscription that got any: a worker hinted about one delivery drains
+ * all of its subscription's, so the others need not travel back to this process.
  */
 export const FAN_OUT: PreparedStatement = {
   name: 'herald_fan_out',
   text: `
-  INSERT INTO herald.deliveries (event_id, subscription_id, tenant_id)
-  SELECT e.id, s.id, e.tenant_id
-  FROM herald.events e
-  JOIN herald.subscriptions s ON s.tenant_id = e.tenant_id
-  WHERE e.position > $1 AND e.position <= $2
-    AND (s.enabled OR e.target_subscription_id IS NOT NULL)
-    AND ${SUBSCRIPTION_WANTS_EVENT}
-  ON CONFLICT (event_id, subscription_id) DO NOTHING
-  RETURNING id, subscription_id, attempts`,
+  WITH created AS (
+    INSERT INTO herald.deliveries (event_id, subscription_id, tenant_id)
+    SELECT e.id, s.id, e.tenant_id
+    FROM herald.events e
+    JOIN herald.subscriptions s ON s.tenant_id = e.tenant_id
+    WHERE e.position > $1 AND e.position <= $2
+      AND (s.enabled OR e.target_subscription_id IS NOT NULL)
+      AND ${SUBSCRIPTION_WANTS_EVENT}
+    ON CONFLICT (event_id, subscription_id) DO NOTHING
+    RETURNING id, subscription_id, attempts
+  )
+  SELECT DISTINCT ON (subscription_id) id, subscription_id, attempts FROM created`,
 };
