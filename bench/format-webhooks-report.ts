@@ -5,8 +5,13 @@ export interface WebhooksBenchResult {
   settings: {
     /** Publisher loops of (1) and (b), request loops of (a). */
     concurrency: number;
+    /** Of (a) and (2). */
     warmupMs: number;
     durationMs: number;
+    /** (b) and (1) alternate this many times, each window `pairWarmupMs` + `pairDurationMs`. */
+    pairs: number;
+    pairWarmupMs: number;
+    pairDurationMs: number;
     /** Rows baseline (b) claims at a time. */
     claimBatch: number;
     cpus: number;
@@ -18,7 +23,7 @@ export interface WebhooksBenchResult {
   };
   /** (a) undici POSTs at `concurrency`, no database: the HTTP ceiling. */
   ceiling: { perSecond: number; cpuBusy: number | null };
-  /** (b) the simplest correct outbox pipeline in plain pg and undici. */
+  /** (b) the simplest correct outbox pipeline in plain pg and undici: its median pair's window. */
   rawOutbox: {
     perSecond: number;
     insertsPerSecond: number;
@@ -27,10 +32,11 @@ export interface WebhooksBenchResult {
     backlog: number;
     cpuBusy: number | null;
   };
-  /** (1) Herald end to end: publish() in 8 loops to the receiver's 2xx. */
+  /** (1) Herald end to end: publish() in 8 loops to the receiver's 2xx: its median pair's window. */
   herald: {
     perSecond: number;
     publishedPerSecond: number;
+    /** The median of the pairs' ratios, each (1) to the (b) just before it. */
     ratioToRawOutbox: number;
     ratioToCeiling: number;
     backlog: { pendingDeliveries: number; unsequencedEvents: number };
@@ -40,7 +46,9 @@ export interface WebhooksBenchResult {
     rawOutboxTarget: number;
     rawOutboxMet: boolean;
   };
-  /** How (1)'s backlog was cleared before (2). */
+  /** Every pair's deliveries per second, and (1)'s share of (b). */
+  pairs: { rawOutbox: number; herald: number; ratio: number }[];
+  /** How the last (1)'s backlog was cleared before (2). */
   settle: { delivered: boolean; cancelled: number; waitedMs: number };
   /** (2) publish-to-first-attempt latency at half of (1)'s rate. */
   latency: {
@@ -68,13 +76,15 @@ function ms(value: number | null): string {
 
 /** The human-readable table: figures, ratios to both baselines, targets and whether each was met. */
 export function formatWebhooksReport(result: WebhooksBenchResult): string {
-  const { settings, ceiling, rawOutbox, herald, settle, latency } = result;
+  const { settings, ceiling, rawOutbox, herald, pairs, settle, latency } = result;
   const settled = settle.delivered
     ? `delivered in ${(settle.waitedMs / 1000).toFixed(1)} s`
     : `${settle.cancelled} deliveries cancelled after waiting ${(settle.waitedMs / 1000).toFixed(1)} s`;
   return [
-    `Herald webhook benchmark: ${settings.concurrency} publishers / connections, ` +
-      `${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up, ` +
+    `Herald webhook benchmark: ${settings.concurrency} publishers / connections; ` +
+      `(a) and (2) ${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up; ` +
+      `(b) and (1) alternate ${settings.pairs} times, ${settings.pairDurationMs / 1000} s after ` +
+      `${settings.pairWarmupMs / 1000} s each, medians shown; ` +
       `${settings.cpus} CPUs, ${settings.postgres}; the receiver (204 at once) runs in a child process`,
     '',
     row(['measurement', 'deliv/s', 'vs (b)', 'vs (a)', 'p50 ms', 'p99 ms', 'CPU', 'target', 'met']),
@@ -131,6 +141,9 @@ export function formatWebhooksReport(result: WebhooksBenchResult): string {
     ]),
     '',
     'deliv/s: 2xx answers per second counted by the receiver; row (2): publishes started per second.',
+    `Pairs, (b) then (1): ${pairs
+      .map((p) => `${rate(p.rawOutbox)} / ${rate(p.herald)} (${percent(p.ratio)})`)
+      .join(', ')}; (1)'s "vs (b)" is the median of these ratios.`,
     'CPU: busy share of all CPUs on the machine (Postgres, Redis, this process, the receiver, anything else); ' +
       `before the run it was ${percent(settings.backgroundCpuBusy)} busy, and during it other ` +
       `processes used at least ${percent(settings.foreignCpuBusy)} (more than a few % skews every figure).`,
@@ -139,7 +152,7 @@ export function formatWebhooksReport(result: WebhooksBenchResult): string {
     `Backlog when the window closed: (b) ${rawOutbox.backlog} rows undelivered; ` +
       `(1) ${herald.backlog.pendingDeliveries} deliveries pending and ` +
       `${herald.backlog.unsequencedEvents} events not yet sequenced.`,
-    `Between (1) and (2) the backlog was ${settled}.`,
+    `Between the last (1) and (2) the backlog was ${settled}.`,
     `(2): ${latency.count} events measured at half of (1)'s rate, ${latency.lost} lost ` +
       `(not delivered by the end of the settle time), max ${ms(latency.max)} ms.`,
   ].join('\n');
