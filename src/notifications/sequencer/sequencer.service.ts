@@ -168,14 +168,12 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
       }
       const newHead = (head + BigInt(stamped)).toString();
       // Deliveries are born in the transaction that stamps their events: both or neither.
-      const hints = await runPrepared<CreatedDelivery>(client, FAN_OUT, [
-        head.toString(),
-        newHead,
-      ]);
+      const hints = await runPrepared<CreatedDelivery>(client, FAN_OUT, [head.toString(), newHead]);
       await runPrepared(client, ADVANCE_STATE, [newHead, JSON.stringify({ head: newHead })]);
       await client.query('COMMIT');
-      // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint missed.
-      this.queue.hintSubscriptions(hints);
+      // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint
+      // missed. One per subscription (fan-out returns no more): its drain takes all of them.
+      this.queue.hint(hints);
       return stamped;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

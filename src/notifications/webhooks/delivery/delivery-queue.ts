@@ -53,17 +53,6 @@ export class DeliveryQueue {
     });
   }
 
-  /**
-   * Hints one delivery of each subscription: a worker drains every due delivery of the
-   * subscription it is hinted about, so one job per subscription does the work of all.
-   */
-  hintSubscriptions(deliveries: DeliveryHint[], delayMs = 0, suffix = ''): void {
-    const first = new Map<string, DeliveryHint>();
-    for (const delivery of deliveries)
-      if (!first.has(delivery.subscription_id)) first.set(delivery.subscription_id, delivery);
-    this.hint([...first.values()], delayMs, suffix);
-  }
-
   /** Runs `handler` for each job, `concurrency` at a time, in this process. */
   process(concurrency: number, handler: (job: DeliveryJob) => Promise<void>): void {
     void this.queue.process(concurrency, (job: Job<DeliveryJob>) => handler(job.data));

@@ -84,10 +84,10 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private readonly draining = new Set<Promise<void>>();
   /** Attempts under way in this process, until their outcome is recorded. */
   private readonly attempts = new Set<Promise<void>>();
-  /** Aborts the attempts still running when the shutdown grace period ends. */
-  private readonly interrupt = new AbortController();
-  /** The HTTP calls under way, each aborted by its timeout or by {@link interrupt}. */
+  /** The HTTP calls under way, each aborted by its timeout or by {@link interruptCalls}. */
   private readonly calls = new Set<AbortController>();
+  /** The shutdown grace period ended: calls still running were aborted and count as interrupted. */
+  private interrupted = false;
   private closing = false;
   private closed?: Promise<void>;
 
@@ -106,9 +106,6 @@ export class WebhookDispatcher implements OnModuleDestroy {
       options.maxInFlightPerSubscription,
       options.maxInFlightPerWorker,
     );
-    this.interrupt.signal.addEventListener('abort', () => {
-      for (const call of this.calls) call.abort(this.interrupt.signal.reason);
-    });
   }
 
   /**
@@ -158,7 +155,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
     for (const drain of this.drains.values()) drain.wake.notify();
-    const grace = setTimeout(() => this.interrupt.abort(), this.options.shutdownGrace);
+    const grace = setTimeout(() => this.interruptCalls(), this.options.shutdownGrace);
     while (this.attempts.size > 0 || this.draining.size > 0)
       await Promise.allSettled([...this.attempts, ...this.draining]);
     clearTimeout(grace);
@@ -342,7 +339,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
         durationMs: elapsed(),
       };
     } catch (error) {
-      if (this.interrupt.signal.aborted) {
+      if (this.interrupted) {
         return { startedAt, interrupted: true, durationMs: elapsed() };
       }
       return { startedAt, error: describe(error), durationMs: elapsed() };
@@ -350,6 +347,13 @@ export class WebhookDispatcher implements OnModuleDestroy {
       clearTimeout(timer);
       this.calls.delete(abort);
     }
+  }
+
+  /** Aborts every call still running; each is recorded as interrupted, due again at once. */
+  private interruptCalls(): void {
+    this.interrupted = true;
+    for (const call of this.calls)
+      call.abort(new DOMException('The worker shut down', 'AbortError'));
   }
 
   /** The checked URL and open secrets of a claim's subscription, worked out once per claim. */
