@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
+import { keepGeneratedSecrets } from '../src/config/keep-generated-secrets';
 import { loadConfig } from '../src/config/load-config';
 import { configureHttp } from '../src/http/configure-http';
 import type { NotificationsModuleOptions } from '../src/notifications';
@@ -26,16 +28,19 @@ export async function startBenchApp(
   databaseUrl: string,
   notifications: Partial<NotificationsModuleOptions> = {},
 ): Promise<BenchApp> {
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    HERALD_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-    HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
-    // One key publishes as fast as it can: the limit stays on (its cost is measured) but out of reach.
-    HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
-    // A line per request is an operator's choice, and its cost is not what the benchmarks measure.
-    LOG_LEVEL: 'warn',
-  });
+  const { config } = keepGeneratedSecrets(
+    loadConfig({
+      DATABASE_URL: databaseUrl,
+      HERALD_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      HERALD_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
+      // One key publishes as fast as it can: the limit stays on (its cost is measured) but out of reach.
+      HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
+      // A line per request is an operator's choice, and its cost is not what the benchmarks measure.
+      LOG_LEVEL: 'warn',
+    }),
+  );
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config, notifications, queuePrefix: `herald-bench-${process.pid}` }),
     { bodyParser: false, logger: ['error', 'warn'] },

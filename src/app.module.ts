@@ -3,7 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import type { HeraldConfig } from './config/herald-config';
+import type { SettledConfig } from './config/herald-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HEALTH_CHECKS_REDIS } from './health/health.constants';
 import { HealthController } from './health/health.controller';
@@ -16,7 +16,7 @@ import { PortalModule } from './portal/portal.module';
 
 /** What the standalone service is built from; tests add their own overrides. */
 export interface AppOptions {
-  config: HeraldConfig;
+  config: SettledConfig;
   /** Options the environment does not set (intervals, clock); tests use them. */
   notifications?: Partial<NotificationsModuleOptions>;
   /** Prefix of Bull's Redis keys; tests give each app its own. */
@@ -53,7 +53,8 @@ export class AppModule {
           managementRateLimit: config.managementRateLimit,
           maxHeldPollsPerTenant: config.maxHeldPollsPerTenant,
           maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant,
-          encryptionKey: config.encryptionKey,
+          encryptionKey: config.encryptionKeys,
+          encryptionKeySource: 'HERALD_ENCRYPTION_KEY',
           retrySchedule: config.retrySchedule,
           fastRetries: config.fastRetries,
           deliveryTimeout: config.deliveryTimeout,

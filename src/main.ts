@@ -4,16 +4,17 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ConfigError } from './config/config-error';
-import type { HeraldConfig } from './config/herald-config';
+import type { SettledConfig } from './config/herald-config';
+import { keepGeneratedSecrets, type KeptSecret } from './config/keep-generated-secrets';
 import { loadConfig } from './config/load-config';
 import { readEnvironment } from './config/read-environment';
 import { prepareDatabase } from './database/prepare-database';
 import { configureHttp } from './http/configure-http';
 import { buildLoggerParams } from './logging/logger-params';
 
-function readConfig(): HeraldConfig {
+function readConfig(): { config: SettledConfig; kept: KeptSecret[] } {
   try {
-    return loadConfig(readEnvironment());
+    return keepGeneratedSecrets(loadConfig(readEnvironment()));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -43,13 +44,34 @@ function exitCleanlyOn(
   for (const signal of signals) process.once(signal, close);
 }
 
+/**
+ * Says where the secrets the environment left unset are kept. The admin token is printed once,
+ * when it is made; the encryption key never is.
+ */
+function announceKept(kept: KeptSecret[], adminToken: string, logger: Logger): void {
+  for (const { name, path, generated } of kept) {
+    if (name === 'admin token' && generated) {
+      logger.warn(`HERALD_ADMIN_TOKEN is not set; generated one, kept in ${path}: ${adminToken}`);
+    } else if (generated) {
+      logger.warn(
+        `HERALD_ENCRYPTION_KEY is not set; generated one, kept in ${path}. Back it up: webhook ` +
+          'secrets cannot be opened without it. Production requires HERALD_ENCRYPTION_KEY.',
+      );
+    } else {
+      const variable = name === 'admin token' ? 'HERALD_ADMIN_TOKEN' : 'HERALD_ENCRYPTION_KEY';
+      logger.log(`${variable} is not set; using the ${name} kept in ${path}`);
+    }
+  }
+}
+
 async function bootstrap(): Promise<void> {
-  const config = readConfig();
+  const { config, kept } = readConfig();
   // The database is prepared before the app (and its LoggerModule) exists: the same pino settings
   // make those lines JSON too, and the app's logger takes over below.
   const loggerParams = buildLoggerParams(config.logLevel);
   Logger.overrideLogger(new NestPinoLogger(new PinoLogger(loggerParams), loggerParams));
   const logger = new Logger('Herald');
+  announceKept(kept, config.adminToken, logger);
   await prepareDatabase(config.databaseUrl);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config }), {
     bodyParser: false,
@@ -68,15 +90,6 @@ async function bootstrap(): Promise<void> {
   }
   logger.log(`Roles: ${[...config.roles].join(', ')}`);
   exitCleanlyOn(app, ['SIGTERM', 'SIGINT'], logger);
-  if (config.encryptionKeyGenerated) {
-    logger.warn(
-      'HERALD_ENCRYPTION_KEY is not set; webhook secrets stored in this run cannot be opened after ' +
-        'a restart. Set it (32 bytes, base64 or hex) for anything but a trial.',
-    );
-  }
-  if (config.adminTokenGenerated) {
-    logger.warn(`HERALD_ADMIN_TOKEN is not set; generated for this run: ${config.adminToken}`);
-  }
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,4 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
+import { BullModule } from '@nestjs/bull';
+import { Module, type INestApplication } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { NestFactory } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +9,9 @@ import {
   NotificationPublisher,
   NotificationsError,
   NotificationsErrorCode,
+  NotificationsModule,
   TenantsService,
+  type NotificationsModuleOptions,
 } from 'herald';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -16,6 +20,7 @@ import { OrdersService } from '../examples/host-app/orders.service';
 import { expectEventually } from './utils/expect-eventually';
 import { pgQuery } from './utils/pg-query';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { TEST_ENCRYPTION_KEY } from './utils/test-app';
 import { TEST_REDIS_URL } from './utils/test-env';
 
 describe('embedding the module in a host app', () => {
@@ -26,9 +31,12 @@ describe('embedding the module in a host app', () => {
   beforeAll(async () => {
     // An empty database: the host's own migrations bring Herald's schema.
     db = await createTestDatabase({ empty: true });
-    host = await NestFactory.create(HostAppModule.forRoot(db.url, TEST_REDIS_URL), {
-      logger: ['error', 'warn'],
-    });
+    host = await NestFactory.create(
+      HostAppModule.forRoot(db.url, TEST_REDIS_URL, TEST_ENCRYPTION_KEY),
+      {
+        logger: ['error', 'warn'],
+      },
+    );
     await host.listen(0, '127.0.0.1');
     baseUrl = await host.getUrl();
   });
@@ -131,5 +139,58 @@ describe('embedding the module in a host app', () => {
       const source = readFileSync(join(__dirname, '..', 'examples', 'host-app', file), 'utf8');
       expect(readme).toContain(source.trim());
     }
+  });
+});
+
+describe('the module without an encryption key', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(() => db?.drop());
+
+  /** A bare host: its own TypeORM and Bull, and the module with `options`. */
+  const hostWith = (options: NotificationsModuleOptions, http: boolean) => {
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, autoLoadEntities: true }),
+        BullModule.forRoot({ url: TEST_REDIS_URL, prefix: `herald-embed-${process.pid}` }),
+        NotificationsModule.forRoot({ ...options, http }),
+      ],
+    })
+    class KeylessHost {}
+    return NestFactory.createApplicationContext(KeylessHost, {
+      logger: false,
+      abortOnError: false,
+    });
+  };
+
+  it('refuses to start when the worker or the routes would need one, saying how to make one', async () => {
+    await expect(hostWith({}, true)).rejects.toThrow(
+      /needs an encryptionKey .*the worker and the HTTP routes.*openssl rand -base64 32/,
+    );
+    await expect(hostWith({ runWorker: false }, true)).rejects.toThrow(/the HTTP routes use them/);
+    await expect(hostWith({}, false)).rejects.toThrow(/the worker use them/);
+  });
+
+  it('starts to publish only, with neither the worker nor the routes', async () => {
+    const app = await hostWith({ runWorker: false, runSequencer: false }, false);
+    try {
+      const tenant = await app.get(TenantsService).create('publish only');
+      const event = await app
+        .get(NotificationPublisher)
+        .publish({ tenantId: tenant.id, topic: 'order.created', payload: {} });
+      expect(event.id).toEqual(expect.any(String));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a key that is not 32 bytes, naming the option', async () => {
+    await expect(hostWith({ encryptionKey: ['ab'.repeat(32), 'short'] }, true)).rejects.toThrow(
+      /encryptionKey\[1\]: the encryption key decodes to 3 bytes; it must be 32 bytes/,
+    );
   });
 });

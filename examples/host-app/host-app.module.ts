@@ -8,7 +8,11 @@ import { OrdersService } from './orders.service';
 
 @Module({})
 export class HostAppModule {
-  static forRoot(databaseUrl: string, redisUrl: string): DynamicModule {
+  /**
+   * @param encryptionKey 32 bytes (base64 or hex) sealing webhook secrets; keep it with the host's
+   *   other secrets, since secrets sealed under a lost key cannot be opened
+   */
+  static forRoot(databaseUrl: string, redisUrl: string, encryptionKey: string): DynamicModule {
     return {
       module: HostAppModule,
       imports: [
@@ -21,7 +25,7 @@ export class HostAppModule {
         }),
         TypeOrmModule.forFeature([Order]),
         BullModule.forRoot({ url: redisUrl }),
-        NotificationsModule.forRoot({}),
+        NotificationsModule.forRoot({ encryptionKey }),
       ],
       providers: [OrdersService],
     };

@@ -14,9 +14,8 @@ export interface HeraldConfig {
   port: number;
   databaseUrl: string;
   redisUrl: string;
-  adminToken: string;
-  /** true when HERALD_ADMIN_TOKEN was unset and a token was generated for this run */
-  adminTokenGenerated: boolean;
+  /** HERALD_ADMIN_TOKEN; undefined until one is kept in `dataDir` (see keepGeneratedSecrets). */
+  adminToken: string | undefined;
   roles: ReadonlySet<HeraldRole>;
   retrySchedule: number[]; // ms
   fastRetries: number;
@@ -36,8 +35,14 @@ export interface HeraldConfig {
   sweepInterval: number; // ms
   shutdownGrace: number; // ms
   logLevel: LogLevel;
-  /** AES-256 key sealing webhook signing secrets at rest (HERALD_ENCRYPTION_KEY). */
-  encryptionKey: Buffer;
-  /** true when HERALD_ENCRYPTION_KEY was unset and a key was generated for this run */
-  encryptionKeyGenerated: boolean;
+  /**
+   * AES-256 keys sealing webhook signing secrets at rest (HERALD_ENCRYPTION_KEY): the first seals,
+   * any opens. Empty until one is kept in `dataDir` (see keepGeneratedSecrets).
+   */
+  encryptionKeys: Buffer[];
+  /** Where a generated admin token and encryption key are kept (HERALD_DATA_DIR). */
+  dataDir: string;
 }
+
+/** A configuration whose admin token and encryption key are settled, from the environment or kept in `dataDir`. */
+export type SettledConfig = HeraldConfig & { adminToken: string };

@@ -29,8 +29,7 @@ describe('loadConfig', () => {
         port: 3000,
         databaseUrl: 'postgres://postgres@127.0.0.1:5432/herald',
         redisUrl: 'redis://127.0.0.1:6379',
-        adminToken: expect.any(String),
-        adminTokenGenerated: true,
+        adminToken: undefined,
         roles: new Set(['api', 'worker', 'sequencer']),
         retrySchedule: [5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
         fastRetries: 2,
@@ -46,8 +45,8 @@ describe('loadConfig', () => {
         sweepInterval: 30_000,
         shutdownGrace: 10_000,
         logLevel: 'info',
-        encryptionKey: expect.any(Buffer),
-        encryptionKeyGenerated: true,
+        encryptionKeys: [],
+        dataDir: '.herald',
       });
     });
 
@@ -73,10 +72,10 @@ describe('loadConfig', () => {
         HERALD_SHUTDOWN_GRACE: '',
         LOG_LEVEL: ' ',
         HERALD_ENCRYPTION_KEY: ' ',
+        HERALD_DATA_DIR: '',
       });
 
-      const generated = { adminToken: 'generated', encryptionKey: Buffer.alloc(32) };
-      expect({ ...config, ...generated }).toEqual({ ...loadConfig({}), ...generated });
+      expect(config).toEqual(loadConfig({}));
     });
 
     it('ignores variables it does not know', () => {
@@ -107,6 +106,7 @@ describe('loadConfig', () => {
         HERALD_SHUTDOWN_GRACE: '2s',
         LOG_LEVEL: 'debug',
         HERALD_ENCRYPTION_KEY: 'ab'.repeat(32),
+        HERALD_DATA_DIR: '/var/lib/herald',
       });
 
       expect(config).toEqual({
@@ -114,7 +114,6 @@ describe('loadConfig', () => {
         databaseUrl: 'postgresql://herald:secret@db.internal:6432/herald_test?sslmode=require',
         redisUrl: 'rediss://:pw@cache.internal:6380/2',
         adminToken: VALID_TOKEN,
-        adminTokenGenerated: false,
         roles: new Set(['worker']),
         retrySchedule: [100, 1000],
         fastRetries: 2,
@@ -130,8 +129,8 @@ describe('loadConfig', () => {
         sweepInterval: 100,
         shutdownGrace: 2_000,
         logLevel: 'debug',
-        encryptionKey: Buffer.from('ab'.repeat(32), 'hex'),
-        encryptionKeyGenerated: false,
+        encryptionKeys: [Buffer.from('ab'.repeat(32), 'hex')],
+        dataDir: '/var/lib/herald',
       });
     });
 
@@ -178,23 +177,14 @@ describe('loadConfig', () => {
   });
 
   describe('the admin token', () => {
-    it('generates 24 random bytes as base64url when unset', () => {
-      const config = loadConfig({});
-
-      expect(config.adminTokenGenerated).toBe(true);
-      expect(config.adminToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
-      expect(Buffer.from(config.adminToken, 'base64url')).toHaveLength(24);
-    });
-
-    it('generates a different token on every load', () => {
-      expect(loadConfig({}).adminToken).not.toBe(loadConfig({}).adminToken);
+    it('leaves an unset token to be kept in HERALD_DATA_DIR', () => {
+      expect(loadConfig({}).adminToken).toBeUndefined();
     });
 
     it('uses the given token, trimmed', () => {
       const config = loadConfig({ HERALD_ADMIN_TOKEN: ` ${VALID_TOKEN}\n` });
 
       expect(config.adminToken).toBe(VALID_TOKEN);
-      expect(config.adminTokenGenerated).toBe(false);
     });
 
     it('accepts exactly 16 characters', () => {
@@ -402,19 +392,37 @@ describe('loadConfig', () => {
 describe('HERALD_ENCRYPTION_KEY', () => {
   it('takes 32 bytes as hex or base64', () => {
     const key = Buffer.alloc(32, 7);
-    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('hex') }).encryptionKey).toEqual(key);
-    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('base64') }).encryptionKey).toEqual(
+    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('hex') }).encryptionKeys).toEqual([
       key,
-    );
-    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('hex') }).encryptionKeyGenerated).toBe(
-      false,
-    );
+    ]);
+    expect(loadConfig({ HERALD_ENCRYPTION_KEY: key.toString('base64') }).encryptionKeys).toEqual([
+      key,
+    ]);
   });
 
-  it('generates a key for the run when unset', () => {
-    const config = loadConfig({});
-    expect(config.encryptionKey).toHaveLength(32);
-    expect(config.encryptionKeyGenerated).toBe(true);
+  it('takes a comma-separated list, the sealing key first', () => {
+    const first = Buffer.alloc(32, 1);
+    const second = Buffer.alloc(32, 2);
+
+    const config = loadConfig({
+      HERALD_ENCRYPTION_KEY: `${first.toString('base64')}, ${second.toString('hex')}`,
+    });
+
+    expect(config.encryptionKeys).toEqual([first, second]);
+  });
+
+  it('leaves an unset key to be kept in HERALD_DATA_DIR', () => {
+    expect(loadConfig({}).encryptionKeys).toEqual([]);
+  });
+
+  it('is required in production, saying how to make one', () => {
+    const [problem] = problemsOf({ NODE_ENV: 'production' });
+
+    expect(problem).toMatch(/^HERALD_ENCRYPTION_KEY: is required when NODE_ENV=production/);
+    expect(problem).toContain('openssl rand -base64 32');
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -422,9 +430,12 @@ describe('HERALD_ENCRYPTION_KEY', () => {
     Buffer.alloc(16).toString('hex'),
     Buffer.alloc(31).toString('base64'),
     'z'.repeat(64),
+    `${'ab'.repeat(32)},`,
+    `${'ab'.repeat(32)},short`,
   ])('refuses %s, naming the variable without repeating the value', (value) => {
-    expect(() => loadConfig({ HERALD_ENCRYPTION_KEY: value })).toThrow(
-      /HERALD_ENCRYPTION_KEY: must be 32 bytes/,
-    );
+    const [problem] = problemsOf({ HERALD_ENCRYPTION_KEY: value });
+
+    expect(problem).toMatch(/^HERALD_ENCRYPTION_KEY: must be 32 bytes/);
+    expect(problem).not.toContain(value);
   });
 });

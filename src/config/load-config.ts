@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
+import { parseEncryptionKey } from '../notifications';
 import { ConfigError } from './config-error';
 import { parseDuration } from './duration';
 import { parseRateLimit } from './rate-limit';
@@ -35,6 +35,7 @@ const DEFAULTS = {
   HERALD_ALLOWED_DESTINATIONS: '',
   HERALD_SWEEP_INTERVAL: '30s',
   HERALD_SHUTDOWN_GRACE: '10s',
+  HERALD_DATA_DIR: '.herald',
   LOG_LEVEL: 'info',
 } as const;
 
@@ -47,8 +48,9 @@ const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
 
 /**
  * Validates the environment against DESIGN.md's configuration table and returns the typed
- * configuration. Empty values count as unset and take the default; an unset
- * `HERALD_ADMIN_TOKEN` is replaced by a random one for this run.
+ * configuration. Empty values count as unset and take the default. An unset `HERALD_ADMIN_TOKEN`
+ * or `HERALD_ENCRYPTION_KEY` is left for `keepGeneratedSecrets` to fill from `HERALD_DATA_DIR`,
+ * except that production (`NODE_ENV=production`) requires the key.
  *
  * @param env variables to read, usually `readEnvironment()`
  * @throws ConfigError listing every invalid variable, not just the first
@@ -90,6 +92,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   const sweepInterval = read('HERALD_SWEEP_INTERVAL', durationWithin('100ms', '24d'));
   const shutdownGrace = read('HERALD_SHUTDOWN_GRACE', durationWithin('0s', '10m'));
   const logLevel = read('LOG_LEVEL', parseLogLevel);
+  const dataDir = read('HERALD_DATA_DIR', (text) => text);
 
   const bothCountsValid =
     !invalid.has('HERALD_RETRY_SCHEDULE') && !invalid.has('HERALD_FAST_RETRIES');
@@ -101,29 +104,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   }
 
   const givenToken = valueOf(env, 'HERALD_ADMIN_TOKEN');
-  if (givenToken !== undefined) {
-    // The value is a secret, so the messages describe it without repeating it.
-    if (givenToken.length < ADMIN_TOKEN_MIN_LENGTH) {
-      problems.push(
-        `HERALD_ADMIN_TOKEN: must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters ` +
-          `(it has ${givenToken.length})`,
-      );
-    } else if (!HEADER_SAFE_TOKEN.test(givenToken)) {
-      problems.push(
-        'HERALD_ADMIN_TOKEN: must be printable ASCII without spaces, to fit in an HTTP header',
-      );
-    }
-  }
+  const tokenProblem = givenToken === undefined ? undefined : checkAdminToken(givenToken);
+  if (tokenProblem) problems.push(`HERALD_ADMIN_TOKEN: ${tokenProblem}`);
 
-  const givenKey = valueOf(env, 'HERALD_ENCRYPTION_KEY');
-  let encryptionKey: Buffer | undefined;
-  if (givenKey !== undefined) {
-    encryptionKey = parseEncryptionKey(givenKey);
-    if (!encryptionKey) {
+  const givenKeys = valueOf(env, 'HERALD_ENCRYPTION_KEY');
+  let encryptionKeys: Buffer[] = [];
+  if (givenKeys !== undefined) {
+    try {
+      encryptionKeys = parseList(givenKeys, parseEncryptionKey);
+    } catch {
+      // The messages would describe key material; say what a key must look like instead.
       problems.push(
-        'HERALD_ENCRYPTION_KEY: must be 32 bytes written as base64 (44 characters) or hex (64)',
+        'HERALD_ENCRYPTION_KEY: must be 32 bytes written as base64 (44 characters) or hex (64), ' +
+          'or a comma-separated list of such keys (generate one with: openssl rand -base64 32)',
       );
     }
+  } else if (valueOf(env, 'NODE_ENV') === 'production') {
+    problems.push(
+      'HERALD_ENCRYPTION_KEY: is required when NODE_ENV=production: keep the key with your other ' +
+        'secrets, since webhook secrets sealed under a lost key cannot be opened ' +
+        '(generate one with: openssl rand -base64 32)',
+    );
   }
 
   if (problems.length > 0) {
@@ -134,8 +135,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     port,
     databaseUrl,
     redisUrl,
-    adminToken: givenToken ?? randomBytes(24).toString('base64url'),
-    adminTokenGenerated: givenToken === undefined,
+    adminToken: givenToken,
     roles,
     retrySchedule,
     fastRetries,
@@ -151,19 +151,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     sweepInterval,
     shutdownGrace,
     logLevel,
-    encryptionKey: encryptionKey ?? randomBytes(32),
-    encryptionKeyGenerated: encryptionKey === undefined,
+    encryptionKeys,
+    dataDir,
   };
 }
 
-/** 32 bytes as 64 hex digits or as base64; undefined when it is neither. */
-function parseEncryptionKey(text: string): Buffer | undefined {
-  const key = /^[0-9a-fA-F]{64}$/.test(text)
-    ? Buffer.from(text, 'hex')
-    : /^[A-Za-z0-9+/]{43}=?$/.test(text)
-      ? Buffer.from(text, 'base64')
-      : undefined;
-  return key?.length === 32 ? key : undefined;
+/**
+ * Why `token` cannot be the admin token, or undefined when it can. The token is a secret, so the
+ * message describes it without repeating it.
+ */
+export function checkAdminToken(token: string): string | undefined {
+  if (token.length < ADMIN_TOKEN_MIN_LENGTH) {
+    return `must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters (it has ${token.length})`;
+  }
+  if (!HEADER_SAFE_TOKEN.test(token)) {
+    return 'must be printable ASCII without spaces, to fit in an HTTP header';
+  }
+  return undefined;
 }
 
 /** Surrounding whitespace is a copy-paste accident, and blank means "use the default". */

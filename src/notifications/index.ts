@@ -4,7 +4,8 @@
  */
 export { NotificationsModule } from './notifications.module';
 export type { NotificationsModuleExtras } from './notifications.module-definition';
-export type { NotificationsModuleOptions } from './notifications.options';
+export type { EncryptionKey, NotificationsModuleOptions } from './notifications.options';
+export { parseEncryptionKey } from './webhooks/subscriptions/secret-box';
 export type { RateLimitRule } from './limits/rate-limit-rule';
 export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';

@@ -21,3 +21,6 @@ export const CLOCK = Symbol('HERALD_CLOCK');
 
 /** Route metadata key holding the {@link AccessLevel} a route admits. */
 export const ACCESS_METADATA = 'herald:access';
+
+/** Injection token of whether the module mounts its HTTP controllers (the `http` extra). */
+export const HTTP_MOUNTED = Symbol('HERALD_HTTP_MOUNTED');

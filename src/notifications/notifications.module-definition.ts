@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { EventsController } from './events/events.controller';
+import { HTTP_MOUNTED } from './notifications.constants';
 import type { NotificationsModuleOptions } from './notifications.options';
 import { TenantsController } from './tenants/tenants.controller';
 import { DeliveriesController } from './webhooks/delivery/deliveries.controller';
@@ -28,5 +29,6 @@ export const {
   .setExtras<NotificationsModuleExtras>({ http: true }, (definition, extras) => ({
     ...definition,
     controllers: extras.http ? CONTROLLERS : [],
+    providers: [...(definition.providers ?? []), { provide: HTTP_MOUNTED, useValue: extras.http }],
   }))
   .build();

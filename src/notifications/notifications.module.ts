@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CLOCK, DELIVERY_QUEUE, RESOLVED_OPTIONS } from './notifications.constants';
+import { CLOCK, DELIVERY_QUEUE, HTTP_MOUNTED, RESOLVED_OPTIONS } from './notifications.constants';
 import { DroppedConnectionListener } from './common/dropped-connection-listener';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 import { EventLogService } from './events/event-log.service';
@@ -39,7 +39,9 @@ import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/delivery/destination-guard';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
+import { createSecretBox } from './webhooks/subscriptions/create-secret-box';
 import { SecretBox } from './webhooks/subscriptions/secret-box';
+import { SecretResealer } from './webhooks/subscriptions/secret-resealer';
 import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.service';
 
 /**
@@ -97,9 +99,10 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     },
     {
       provide: SecretBox,
-      inject: [RESOLVED_OPTIONS],
-      useFactory: (options: ResolvedNotificationsOptions) => new SecretBox(options.encryptionKey),
+      inject: [RESOLVED_OPTIONS, HTTP_MOUNTED],
+      useFactory: createSecretBox,
     },
+    SecretResealer,
     SubscriptionsService,
     DeliveriesService,
     DeliveryRecorder,

@@ -1,10 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
 import type { RateLimitRule } from './limits/rate-limit-rule';
+import { parseEncryptionKey } from './webhooks/subscriptions/secret-box';
+
+/** A 32-byte AES key: the bytes, or text of them as base64 or 64 hex digits. */
+export type EncryptionKey = Buffer | string;
 
 const SECOND = 1000;
-const DAY = 24 * 60 * 60 * SECOND;
+const MINUTE = 60 * SECOND;
+const DAY = 24 * 60 * MINUTE;
 
 /** Options of {@link NotificationsModule}. Every field is optional; durations are milliseconds. */
 export interface NotificationsModuleOptions {
@@ -54,10 +58,16 @@ export interface NotificationsModuleOptions {
   /** Registry for Herald's Prometheus metrics. Default: a registry of the module's own. */
   metricsRegistry?: Registry;
   /**
-   * AES-256 key (32 bytes) sealing webhook signing secrets at rest. Without it a random key is used
-   * for this process only, and secrets stored under another key cannot be opened: set it.
+   * AES-256 key (32 bytes) sealing webhook signing secrets at rest, or a list of them to rotate
+   * keys: the first seals, any of them opens, and secrets found under another key are sealed again
+   * under the first. Required when the worker runs or the HTTP routes are mounted; the module
+   * never makes one up, since secrets sealed under a key that is lost cannot be opened.
    */
-  encryptionKey?: Buffer;
+  encryptionKey?: EncryptionKey | readonly EncryptionKey[];
+  /** How messages name where the encryption key comes from. Default "the encryptionKey option". */
+  encryptionKeySource?: string;
+  /** How often secrets sealed under an older key are sealed again under the first. Default 10 min. */
+  resealInterval?: number;
   /** Delays between webhook attempts. Default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
   retrySchedule?: number[];
   /** How many of those retries run as Bull delayed jobs before a delivery is parked in Postgres. Default 2. */
@@ -87,11 +97,11 @@ export interface NotificationsModuleOptions {
 
 /** Options with every default filled in; the only place defaults live. */
 export type ResolvedNotificationsOptions = Required<
-  Omit<NotificationsModuleOptions, 'adminToken'>
+  Omit<NotificationsModuleOptions, 'adminToken' | 'encryptionKey'>
 > &
   Pick<NotificationsModuleOptions, 'adminToken'> & {
-    /** True when no key was given and this process made one up. */
-    encryptionKeyGenerated: boolean;
+    /** The encryption keys, parsed; the first seals. Empty when none was given. */
+    encryptionKeys: Buffer[];
   };
 
 /** Merges defaults into user options. */
@@ -118,8 +128,9 @@ export function resolveNotificationsOptions(
     maxHeldPollsPerTenant: options.maxHeldPollsPerTenant ?? 1000,
     maxSubscriptionsPerTenant: options.maxSubscriptionsPerTenant ?? 100,
     metricsRegistry: options.metricsRegistry ?? new Registry(),
-    encryptionKey: options.encryptionKey ?? randomBytes(32),
-    encryptionKeyGenerated: options.encryptionKey === undefined,
+    encryptionKeys: resolveEncryptionKeys(options.encryptionKey),
+    encryptionKeySource: options.encryptionKeySource ?? 'the encryptionKey option',
+    resealInterval: options.resealInterval ?? 10 * MINUTE,
     retrySchedule:
       options.retrySchedule ?? [5, 300, 1800, 7200, 18_000, 36_000, 36_000].map((s) => s * SECOND),
     fastRetries: options.fastRetries ?? 2,
@@ -133,4 +144,22 @@ export function resolveNotificationsOptions(
     secretRotationGrace: options.secretRotationGrace ?? DAY,
     clock: options.clock ?? systemClock,
   };
+}
+
+function resolveEncryptionKeys(given: NotificationsModuleOptions['encryptionKey']): Buffer[] {
+  if (given === undefined) return [];
+  const keys = typeof given === 'string' || Buffer.isBuffer(given) ? [given] : given;
+  return keys.map((key, index) => {
+    if (Buffer.isBuffer(key)) {
+      if (key.length === 32) return Buffer.from(key);
+      throw new Error(`encryptionKey[${index}] has ${key.length} bytes; it must be 32`);
+    }
+    try {
+      return parseEncryptionKey(key);
+    } catch (error) {
+      throw new Error(
+        `encryptionKey[${index}]: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  });
 }

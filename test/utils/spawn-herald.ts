@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { TEST_ADMIN_TOKEN } from './test-app';
+import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY } from './test-app';
 import { TEST_REDIS_URL } from './test-env';
 
 /** `node src/main.ts` (through ts-node) in a process of its own, as an operator runs it. */
@@ -36,6 +36,7 @@ export async function spawnHerald(
       DATABASE_URL: databaseUrl,
       REDIS_URL: TEST_REDIS_URL,
       HERALD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      HERALD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
       TS_NODE_PROJECT: join(root, 'tsconfig.json'),
       ...env,

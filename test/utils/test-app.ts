@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
+import { keepGeneratedSecrets } from '../../src/config/keep-generated-secrets';
 import { loadConfig } from '../../src/config/load-config';
 import { configureHttp } from '../../src/http/configure-http';
 import { DELIVERY_QUEUE, type NotificationsModuleOptions } from '../../src/notifications';
@@ -37,23 +38,29 @@ export interface TestAppOptions {
 /** The admin token every test app uses. */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+/** The encryption key every test app and spawned process uses unless a spec sets its own. */
+export const TEST_ENCRYPTION_KEY = '7e57'.repeat(16);
+
 /**
  * Starts the real service (same module, same HTTP setup as `main.ts`) against `databaseUrl`, with
  * short sequencer intervals so a standby takes over quickly.
  */
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
-  const config = loadConfig({
-    DATABASE_URL: options.databaseUrl,
-    REDIS_URL: TEST_REDIS_URL,
-    HERALD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
-    // Request lines would bury Jest's output; Nest's own warnings and errors still show.
-    LOG_LEVEL: 'silent',
-    // Specs set up tenants and subscriptions far faster than anyone would by hand; the limits
-    // themselves are tested in limits.e2e-spec.ts, which sets its own.
-    HERALD_RATE_LIMIT_MANAGEMENT: '100000/1s',
-    ...options.env,
-  });
+  const { config } = keepGeneratedSecrets(
+    loadConfig({
+      DATABASE_URL: options.databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      HERALD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      HERALD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
+      // Request lines would bury Jest's output; Nest's own warnings and errors still show.
+      LOG_LEVEL: 'silent',
+      // Specs set up tenants and subscriptions far faster than anyone would by hand; the limits
+      // themselves are tested in limits.e2e-spec.ts, which sets its own.
+      HERALD_RATE_LIMIT_MANAGEMENT: '100000/1s',
+      ...options.env,
+    }),
+  );
   const queuePrefix = options.queuePrefix ?? `herald-test-${randomBytes(4).toString('hex')}`;
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({

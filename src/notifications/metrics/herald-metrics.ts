@@ -21,6 +21,8 @@ export class HeraldMetrics {
   readonly deliveries: Counter<'outcome'>;
   /** One webhook attempt's HTTP call, by `outcome`. */
   readonly attemptDuration: Histogram<'outcome'>;
+  /** Webhook attempts that failed unsent because no configured key opens the signing secret. */
+  readonly signingSecretFailures: Counter;
   /** Scrape-time reads that failed or ran out of time, by `source` (postgres, redis). */
   readonly collectErrors: Counter<'source'>;
 
@@ -55,6 +57,11 @@ export class HeraldMetrics {
       labelNames: ['outcome'],
       // Up to the largest delivery timeout (5 m): a hanging receiver shows in the top buckets.
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 300],
+      registers,
+    });
+    this.signingSecretFailures = new Counter({
+      name: 'herald_delivery_signing_secret_failures_total',
+      help: 'Webhook attempts failed unsent because no configured encryption key opens the secret',
       registers,
     });
     this.collectErrors = new Counter({

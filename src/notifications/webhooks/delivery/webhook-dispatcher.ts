@@ -7,8 +7,9 @@ import { request, type Dispatcher } from 'undici';
 import { Signal } from '../../common/signal';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
-import { openSecrets } from '../subscriptions/open-secrets';
-import { SecretBox } from '../subscriptions/secret-box';
+import { openSecrets, type OpenSecrets } from '../subscriptions/open-secrets';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
+import { SecretBox, SigningSecretError } from '../subscriptions/secret-box';
 import { claimDeliveries, msUntilNextDue, type ClaimedDelivery } from './delivery-claim';
 import { DeliveryRecorder, type AttemptResult } from './delivery-recorder';
 import { DeliveryTelemetry } from './delivery-telemetry';
@@ -34,11 +35,15 @@ const IDLE_MS = 50;
  * later is left to its queue job or the sweeper. */
 const NAP_MS = 2_000;
 
+/** A subscription whose signing secret cannot be opened is logged at `error` at most this often. */
+const SECRET_ERROR_LOG_MS = 60_000;
+
 /** What every delivery of one claim is sent with: they all belong to the same subscription. */
 interface Destination {
   /** The subscription's URL as checked, or why it is refused (the attempt fails with it). */
   url: URL | Error;
-  secrets: string[];
+  /** The secrets signing now, or why they cannot be opened (the attempt fails unsent with it). */
+  secrets: string[] | SigningSecretError;
 }
 
 /** A claimed delivery waiting for a slot, with where and how it is sent. */
@@ -90,6 +95,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private interrupted = false;
   private closing = false;
   private closed?: Promise<void>;
+  /** When each subscription's unopenable secret was last logged at `error`. */
+  private readonly secretErrorLogged = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -97,6 +104,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     @Inject(DeliveryTelemetry) private readonly telemetry: DeliveryTelemetry,
     @Inject(DestinationGuard) private readonly guard: DestinationGuard,
     @Inject(SecretBox) private readonly box: SecretBox,
+    @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {
     this.http = guard.createDispatcher({
@@ -297,6 +305,12 @@ export class WebhookDispatcher implements OnModuleDestroy {
     const startedAt = this.options.clock.now();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    if (secrets instanceof SigningSecretError) {
+      // Never sent unsigned: the attempt fails with the reason and follows the retry schedule, so
+      // restoring the key lets a later attempt succeed.
+      this.metrics.signingSecretFailures.inc();
+      return { startedAt, error: secrets.message, durationMs: elapsed() };
+    }
     // The body is built from the stored JSON text, so `data` is byte for byte what was published.
     const body = `{"type":${JSON.stringify(delivery.topic)},"timestamp":${JSON.stringify(
       delivery.created_at.toISOString(),
@@ -367,17 +381,37 @@ export class WebhookDispatcher implements OnModuleDestroy {
     return { url, secrets: this.secrets(delivery) };
   }
 
-  private secrets(delivery: ClaimedDelivery): string[] {
-    const { secret, previousSecret } = openSecrets(
-      this.box,
-      {
-        secret: delivery.secret,
-        previousSecret: delivery.previous_secret,
-        previousSecretExpiresAt: delivery.previous_secret_expires_at,
-      },
-      this.options.clock.now(),
+  private secrets(delivery: ClaimedDelivery): string[] | SigningSecretError {
+    let opened: OpenSecrets;
+    try {
+      opened = openSecrets(
+        this.box,
+        {
+          secret: delivery.secret,
+          previousSecret: delivery.previous_secret,
+          previousSecretExpiresAt: delivery.previous_secret_expires_at,
+        },
+        this.options.clock.now(),
+      );
+    } catch (error) {
+      if (!(error instanceof SigningSecretError)) throw error;
+      this.logSecretError(delivery.subscription_id, error);
+      return error;
+    }
+    return opened.previousSecret ? [opened.secret, opened.previousSecret] : [opened.secret];
+  }
+
+  /** Logs at `error`, at most once a minute per subscription: an operator has a key to restore. */
+  private logSecretError(subscriptionId: string, error: SigningSecretError): void {
+    const now = Date.now();
+    const last = this.secretErrorLogged.get(subscriptionId);
+    if (last !== undefined && now - last < SECRET_ERROR_LOG_MS) return;
+    for (const [id, at] of this.secretErrorLogged)
+      if (now - at >= SECRET_ERROR_LOG_MS) this.secretErrorLogged.delete(id);
+    this.secretErrorLogged.set(subscriptionId, now);
+    this.logger.error(
+      `Subscription ${subscriptionId}: ${error.message}; its deliveries fail and retry on schedule`,
     );
-    return previousSecret ? [secret, previousSecret] : [secret];
   }
 }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { SecretBox, parseEncryptionKey } from './secret-box';
+import { SecretBox, SigningSecretError, parseEncryptionKey } from './secret-box';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe('SecretBox', () => {
-  const box = new SecretBox(randomBytes(32));
+  const box = new SecretBox([randomBytes(32)]);
 
   it('opens what it sealed', () => {
     expect(box.open(box.seal(SECRET))).toBe(SECRET);
@@ -41,7 +41,7 @@ describe('SecretBox', () => {
     sealed[index] ^= 0x01;
 
     expect(() => box.open(sealed)).toThrow(
-      /^sealed secret (failed authentication|has unknown version)/,
+      /^signing secret cannot be opened: (the encryptionKey option does not hold|the stored value has unknown version)/,
     );
   });
 
@@ -49,29 +49,41 @@ describe('SecretBox', () => {
     const sealed = box.seal(SECRET);
 
     expect(() => box.open(sealed.subarray(0, sealed.length - 1))).toThrow(
-      'sealed secret failed authentication: it was altered or sealed with another key',
+      'signing secret cannot be opened: the encryptionKey option does not hold the key',
     );
-    expect(() => box.open(sealed.subarray(0, 20))).toThrow('sealed secret is too short (20 bytes)');
+    expect(() => box.open(sealed.subarray(0, 20))).toThrow(
+      'signing secret cannot be opened: the stored value is too short (20 bytes)',
+    );
   });
 
   it('refuses an unknown version', () => {
     const sealed = box.seal(SECRET);
     sealed[0] = 2;
 
-    expect(() => box.open(sealed)).toThrow('sealed secret has unknown version 2');
+    expect(() => box.open(sealed)).toThrow(
+      'signing secret cannot be opened: the stored value has unknown version 2',
+    );
   });
 
-  it('cannot be opened with another key', () => {
-    const other = new SecretBox(randomBytes(32));
+  it('cannot be opened with another key, and says which setting lacks it', () => {
+    const other = new SecretBox([randomBytes(32)], 'HERALD_ENCRYPTION_KEY');
 
+    expect(() => other.open(box.seal(SECRET))).toThrow(SigningSecretError);
     expect(() => other.open(box.seal(SECRET))).toThrow(
-      'sealed secret failed authentication: it was altered or sealed with another key',
+      'signing secret cannot be opened: HERALD_ENCRYPTION_KEY does not hold the key it was sealed with',
     );
+  });
+
+  it('refuses to seal or open without keys', () => {
+    const empty = new SecretBox([]);
+
+    expect(() => empty.seal(SECRET)).toThrow(/no encryption key is configured/);
+    expect(() => empty.open(box.seal(SECRET))).toThrow(/no encryption key is configured/);
   });
 
   it('keeps its own copy of the key', () => {
     const key = randomBytes(32);
-    const owned = new SecretBox(key);
+    const owned = new SecretBox([key]);
     const sealed = owned.seal(SECRET);
     key.fill(0);
 
@@ -79,8 +91,42 @@ describe('SecretBox', () => {
   });
 
   it.each([0, 16, 31, 33])('refuses a %i-byte key', (length) => {
-    expect(() => new SecretBox(Buffer.alloc(length))).toThrow(
-      `SecretBox needs a 32-byte key, got ${length} bytes`,
+    expect(() => new SecretBox([Buffer.alloc(length)])).toThrow(
+      `SecretBox needs 32-byte keys, got ${length} bytes`,
+    );
+  });
+});
+
+describe('SecretBox with several keys', () => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const before = new SecretBox([oldKey]);
+  const rotated = new SecretBox([newKey, oldKey]);
+
+  it('opens what any of its keys sealed', () => {
+    expect(rotated.open(before.seal(SECRET))).toBe(SECRET);
+    expect(rotated.open(rotated.seal(SECRET))).toBe(SECRET);
+  });
+
+  it('seals with the first key only', () => {
+    expect(new SecretBox([newKey]).open(rotated.seal(SECRET))).toBe(SECRET);
+    expect(() => before.open(rotated.seal(SECRET))).toThrow(SigningSecretError);
+  });
+
+  it('seals again under the first key what an older key opened', () => {
+    const resealed = rotated.reseal(before.seal(SECRET));
+
+    expect(resealed).not.toBeNull();
+    expect(new SecretBox([newKey]).open(resealed ?? Buffer.alloc(0))).toBe(SECRET);
+  });
+
+  it('leaves alone what the first key sealed', () => {
+    expect(rotated.reseal(rotated.seal(SECRET))).toBeNull();
+  });
+
+  it('cannot reseal what no key opens', () => {
+    expect(() => rotated.reseal(new SecretBox([randomBytes(32)]).seal(SECRET))).toThrow(
+      SigningSecretError,
     );
   });
 });

@@ -1,0 +1,145 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Gauge } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
+import { RESOLVED_OPTIONS } from '../../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../../notifications.options';
+import { SecretBox } from './secret-box';
+
+const PAGE = 500;
+
+/** The sealed columns of one subscription, as the pass reads them. */
+interface SealedRow {
+  id: string;
+  secret: Buffer;
+  previous_secret: Buffer | null;
+}
+
+/** What one pass over every subscription found. */
+export interface ResealReport {
+  /** Secrets moved from an older key to the first. */
+  resealed: number;
+  /** Secrets still under an older key (changed by someone else during the pass; the next pass retries). */
+  underOldKeys: number;
+  /** Secrets that no configured key opens. */
+  unopenable: number;
+}
+
+/**
+ * Keeps signing secrets sealed under the first encryption key: at start and every
+ * `resealInterval`, it reads every subscription's secrets and seals again those an older key
+ * opened. Its gauges tell an operator when an old key can be removed (none left under it) and
+ * when a key is missing (secrets that nothing opens). Every process with keys runs it; a secret
+ * changed meanwhile (a rotation) is left as it is, since each write is conditional on the value read.
+ */
+@Injectable()
+export class SecretResealer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('HeraldSecrets');
+  private readonly underOldKeys: Gauge;
+  private readonly unopenable: Gauge;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<ResealReport | undefined>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SecretBox) private readonly box: SecretBox,
+    @Inject(HeraldMetrics) metrics: HeraldMetrics,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+  ) {
+    const registers = [metrics.registry];
+    this.underOldKeys = new Gauge({
+      name: 'herald_signing_secrets_under_old_keys',
+      help: 'Signing secrets sealed under an encryption key other than the first, at the last pass',
+      registers,
+    });
+    this.unopenable = new Gauge({
+      name: 'herald_signing_secrets_unopenable',
+      help: 'Signing secrets that no configured encryption key opens, at the last pass',
+      registers,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.encryptionKeys.length === 0) return;
+    void this.resealOnce();
+    this.timer = setInterval(() => void this.resealOnce(), this.options.resealInterval);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every subscription; overlapping calls share it. Undefined when it failed. */
+  resealOnce(): Promise<ResealReport | undefined> {
+    this.running ??= this.pass()
+      .catch((error: unknown) => {
+        this.logger.warn(`Re-sealing signing secrets failed: ${String(error)}`);
+        return undefined;
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<ResealReport> {
+    const report: ResealReport = { resealed: 0, underOldKeys: 0, unopenable: 0 };
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      // An expired previous secret signs nothing, so it is neither opened nor counted.
+      const rows = await this.dataSource.query<SealedRow[]>(
+        `SELECT id, secret,
+           CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
+         FROM herald.subscriptions WHERE id > $1 ORDER BY id LIMIT $2`,
+        [after, PAGE],
+      );
+      for (const row of rows) {
+        await this.resealColumn(row.id, 'secret', row.secret, report);
+        if (row.previous_secret)
+          await this.resealColumn(row.id, 'previous_secret', row.previous_secret, report);
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE) break;
+      after = last.id;
+    }
+    this.underOldKeys.set(report.underOldKeys);
+    this.unopenable.set(report.unopenable);
+    if (report.resealed > 0)
+      this.logger.log(`Sealed ${report.resealed} signing secrets again under the first key`);
+    if (report.unopenable > 0)
+      this.logger.error(
+        `${report.unopenable} signing secrets cannot be opened with the configured keys ` +
+          `(${this.options.encryptionKeySource}); their deliveries fail until the key is restored`,
+      );
+    return report;
+  }
+
+  private async resealColumn(
+    id: string,
+    column: 'secret' | 'previous_secret',
+    sealed: Buffer,
+    report: ResealReport,
+  ): Promise<void> {
+    let fresh: Buffer | null;
+    try {
+      fresh = this.box.reseal(sealed);
+    } catch {
+      report.unopenable += 1;
+      return;
+    }
+    if (fresh === null) return;
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [, changed] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE herald.subscriptions SET ${column} = $3 WHERE id = $1 AND ${column} = $2`,
+      [id, sealed, fresh],
+    );
+    if (changed === 1) report.resealed += 1;
+    else report.underOldKeys += 1;
+  }
+}
