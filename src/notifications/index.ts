@@ -6,6 +6,7 @@ export { NotificationsModule } from './notifications.module';
 export type { NotificationsModuleExtras } from './notifications.module-definition';
 export type { NotificationsModuleOptions } from './notifications.options';
 export type { RateLimitRule } from './limits/rate-limit-rule';
+export type { ResolveHost } from './webhooks/delivery/destination-guard';
 export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
 export { NotificationsError, NotificationsErrorCode } from './notifications.errors';

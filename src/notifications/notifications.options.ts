@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
 import type { RateLimitRule } from './limits/rate-limit-rule';
+import { resolveWithDns, type ResolveHost } from './webhooks/delivery/destination-guard';
 
 const SECOND = 1000;
 const DAY = 24 * 60 * 60 * SECOND;
@@ -68,6 +69,11 @@ export interface NotificationsModuleOptions {
   disableAfter?: number;
   /** CIDRs exempt from the private-address block of webhook destinations. Default none. */
   allowedDestinations?: string[];
+  /**
+   * Resolves webhook host names to every address they have; each address is checked, and the
+   * socket connects only to checked ones. Default: `dns.lookup` with `all: true`.
+   */
+  resolveHost?: ResolveHost;
   /** How often due and orphaned deliveries are enqueued again. Default 30 s. */
   sweepInterval?: number;
   /** Attempts in flight at once for one subscription, per process. Default 10. */
@@ -126,6 +132,7 @@ export function resolveNotificationsOptions(
     deliveryTimeout: options.deliveryTimeout ?? 15 * SECOND,
     disableAfter: options.disableAfter ?? 5 * DAY,
     allowedDestinations: options.allowedDestinations ?? [],
+    resolveHost: options.resolveHost ?? resolveWithDns,
     sweepInterval: options.sweepInterval ?? 30 * SECOND,
     maxInFlightPerSubscription: options.maxInFlightPerSubscription ?? 10,
     maxInFlightPerWorker: options.maxInFlightPerWorker ?? 100,
