@@ -7,6 +7,7 @@ export type { NotificationsModuleExtras } from './notifications.module-definitio
 export type { EncryptionKey, NotificationsModuleOptions } from './notifications.options';
 export { parseEncryptionKey } from './webhooks/subscriptions/secret-box';
 export type { RateLimitRule } from './limits/rate-limit-rule';
+export type { ResolveHost } from './webhooks/delivery/destination-guard';
 export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
 export { NotificationsError, NotificationsErrorCode } from './notifications.errors';

@@ -95,7 +95,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
       provide: DestinationGuard,
       inject: [RESOLVED_OPTIONS],
       useFactory: (options: ResolvedNotificationsOptions) =>
-        new DestinationGuard(options.allowedDestinations),
+        new DestinationGuard(options.allowedDestinations, options.resolveHost),
     },
     {
       provide: SecretBox,

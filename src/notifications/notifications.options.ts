@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
 import type { RateLimitRule } from './limits/rate-limit-rule';
+import { resolveWithDns, type ResolveHost } from './webhooks/delivery/destination-guard';
 import { parseEncryptionKey } from './webhooks/subscriptions/secret-box';
 
 /** A 32-byte AES key: the bytes, or text of them as base64 or 64 hex digits. */
@@ -78,6 +79,11 @@ export interface NotificationsModuleOptions {
   disableAfter?: number;
   /** CIDRs exempt from the private-address block of webhook destinations. Default none. */
   allowedDestinations?: string[];
+  /**
+   * Resolves webhook host names to every address they have; each address is checked, and the
+   * socket connects only to checked ones. Default: `dns.lookup` with `all: true`.
+   */
+  resolveHost?: ResolveHost;
   /** How often due and orphaned deliveries are enqueued again. Default 30 s. */
   sweepInterval?: number;
   /** Attempts in flight at once for one subscription, per process. Default 10. */
@@ -137,6 +143,7 @@ export function resolveNotificationsOptions(
     deliveryTimeout: options.deliveryTimeout ?? 15 * SECOND,
     disableAfter: options.disableAfter ?? 5 * DAY,
     allowedDestinations: options.allowedDestinations ?? [],
+    resolveHost: options.resolveHost ?? resolveWithDns,
     sweepInterval: options.sweepInterval ?? 30 * SECOND,
     maxInFlightPerSubscription: options.maxInFlightPerSubscription ?? 10,
     maxInFlightPerWorker: options.maxInFlightPerWorker ?? 100,

@@ -43,7 +43,8 @@ const KEEP_ALIVE_MAX_TIMEOUT_MS = 30_000;
 // its special ranges 'unicast', including IPv4-compatible forms such as ::127.0.0.1.
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
 
-const resolveAll: ResolveHost = (hostname) =>
+/** The system resolver: `dns.lookup(hostname, { all: true })`. */
+export const resolveWithDns: ResolveHost = (hostname) =>
   new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true }, (error, addresses) => {
       if (error) reject(error);
@@ -65,7 +66,7 @@ export class DestinationGuard {
    */
   constructor(
     allowedCidrs: readonly string[],
-    private readonly resolve: ResolveHost = resolveAll,
+    private readonly resolve: ResolveHost = resolveWithDns,
   ) {
     this.allowed = allowedCidrs.map(parseAllowedCidr);
   }
