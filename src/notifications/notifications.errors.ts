@@ -21,6 +21,7 @@ export enum NotificationsErrorCode {
   RateLimited = 'rate_limited',
   TooManyPolls = 'too_many_polls',
   SubscriptionLimitReached = 'subscription_limit_reached',
+  SigningSecretUnavailable = 'signing_secret_unavailable',
 }
 
 /** The one exception type the module throws for anything a caller did wrong. */

@@ -9,7 +9,9 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource for these credentials',
   410: 'The cursor is older than the retention (`cursor_expired`, with `oldestCursor`)',
   413: 'The payload is larger than allowed (`payload_too_large`)',
-  409: 'The tenant has as many subscriptions as allowed (`subscription_limit_reached`)',
+  409:
+    'The tenant has as many subscriptions as allowed (`subscription_limit_reached`), or no ' +
+    'configured encryption key opens the signing secret (`signing_secret_unavailable`)',
   422: 'The idempotency key was used with another body (`idempotency_key_reused`)',
   429:
     'Over the rate limit of these credentials (`rate_limited`) or, for long polls and streams, ' +

@@ -123,7 +123,7 @@ export class SubscriptionsController {
   @Get(':id/secret')
   @ApiOperation({ summary: 'Reveal the signing secrets' })
   @ApiOkResponse({ type: SubscriptionSecretDto })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 404, 409)
   async readSecret(
     @CurrentPrincipal() principal: Principal,
     @UuidParam('id') id: string,

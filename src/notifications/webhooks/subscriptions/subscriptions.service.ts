@@ -11,7 +11,7 @@ import { generateWebhookSecret } from '../delivery/webhook-signer';
 import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { openSecrets, type OpenSecrets } from './open-secrets';
-import { SecretBox } from './secret-box';
+import { SecretBox, SigningSecretError } from './secret-box';
 import { SubscriptionEntity } from './subscription.entity';
 
 const DEFAULT_PAGE = 20;
@@ -140,10 +140,13 @@ export class SubscriptionsService {
   async rotateSecret(tenantId: string, id: string): Promise<SubscriptionSecrets> {
     const subscription = await this.get(tenantId, id);
     const secret = generateWebhookSecret();
-    subscription.previousSecret = subscription.secret;
-    subscription.previousSecretExpiresAt = new Date(
-      this.options.clock.now().getTime() + this.options.secretRotationGrace,
-    );
+    // A secret no key opens cannot sign beside the new one: rotating is how a tenant recovers
+    // from a lost encryption key.
+    const opens = this.opens(subscription.secret);
+    subscription.previousSecret = opens ? subscription.secret : null;
+    subscription.previousSecretExpiresAt = opens
+      ? new Date(this.options.clock.now().getTime() + this.options.secretRotationGrace)
+      : null;
     subscription.secret = this.box.seal(secret);
     await this.subscriptions.save(subscription);
     return this.openSecrets(subscription);
@@ -155,7 +158,25 @@ export class SubscriptionsService {
   }
 
   private openSecrets(subscription: SubscriptionEntity): SubscriptionSecrets {
-    return openSecrets(this.box, subscription, this.options.clock.now());
+    try {
+      return openSecrets(this.box, subscription, this.options.clock.now());
+    } catch (error) {
+      if (!(error instanceof SigningSecretError)) throw error;
+      throw new NotificationsError(
+        NotificationsErrorCode.SigningSecretUnavailable,
+        `${error.message}; restore that key, or rotate the secret to make a new one`,
+      );
+    }
+  }
+
+  private opens(sealed: Buffer): boolean {
+    try {
+      this.box.open(sealed);
+      return true;
+    } catch (error) {
+      if (error instanceof SigningSecretError) return false;
+      throw error;
+    }
   }
 
   /** Refuses what the guard refuses, names resolving to private addresses included. */
