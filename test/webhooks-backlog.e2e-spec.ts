@@ -4,17 +4,25 @@ import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
 import { listDeliveries } from './utils/list-deliveries';
 import { pgQuery } from './utils/pg-query';
+import { readEvents } from './utils/read-events';
 import { useReceivers } from './utils/use-receivers';
 import { useTestApp } from './utils/use-test-app';
 import { verifyWebhook } from './utils/verify-webhook';
 
 const EVENTS = 60;
-/** Each attempt takes this long, just inside HERALD_DELIVERY_TIMEOUT. */
-const ANSWER_AFTER_MS = 2_400;
+/** The attempt timeout of the first describe block. */
+const TIMEOUT_MS = 5_000;
+/**
+ * Each attempt takes this long: 1.5 s inside the timeout, so a busy machine does not turn an
+ * answer into a timeout (and a retry).
+ */
+const ANSWER_AFTER_MS = 3_500;
+/** What a claim was leased for before the ready buffer: two timeouts and a 5 s margin. */
+const ONE_ROUND_LEASE_MS = 2 * TIMEOUT_MS + 5_000;
 
 describe('a backlog waiting behind a slow endpoint', () => {
   const { herald } = useTestApp({
-    env: { HERALD_DELIVERY_TIMEOUT: '2500ms', HERALD_SWEEP_INTERVAL: '200ms' },
+    env: { HERALD_DELIVERY_TIMEOUT: `${TIMEOUT_MS}ms`, HERALD_SWEEP_INTERVAL: '200ms' },
   });
   const startReceiver = useReceivers();
 
@@ -22,7 +30,10 @@ describe('a backlog waiting behind a slow endpoint', () => {
     const tenant = await createTenant(herald);
     const receiver = await startReceiver();
     receiver.answer = () => ({ status: 204, delayMs: ANSWER_AFTER_MS });
-    const subscription = await createSubscription(herald, tenant, receiver.url, ['slow.*']);
+    // Published before the subscription exists, then replayed: the replay creates all sixty
+    // deliveries in one statement and the drain claims them in one batch (ten slots and five
+    // rounds ready), so each one's wait for a slot counts from the same claim, however long
+    // publishing took.
     for (let n = 0; n < EVENTS; n++) {
       await request(herald.baseUrl)
         .post('/v1/events')
@@ -30,11 +41,20 @@ describe('a backlog waiting behind a slow endpoint', () => {
         .send({ topic: 'slow.item', payload: { n } })
         .expect(201);
     }
+    await expectEventually(async () => {
+      const { events } = await readEvents(herald, tenant, { after: 0, limit: EVENTS });
+      expect(events).toHaveLength(EVENTS);
+    });
+    const subscription = await createSubscription(herald, tenant, receiver.url, ['slow.*']);
+    await request(herald.baseUrl)
+      .post(`/v1/subscriptions/${subscription.id}/replay`)
+      .set(tenant.auth)
+      .send({ after: '0' })
+      .expect(202, { scheduled: EVENTS });
 
-    // Ten at a time, so the last claimed deliveries wait about five rounds (12 s) ready behind
-    // the slots: longer than twice the timeout plus the margin, the lease of a claim that holds
-    // only one round ready. A lease shorter than the wait would let them be claimed again and sent
-    // twice, each claim counting an attempt.
+    // Ten at a time, so the last ten wait five rounds (17.5 s) ready behind the slots: longer
+    // than a claim that holds only one round ready was leased for (15 s). A lease shorter than
+    // the wait would let them be claimed again and sent twice, each claim counting an attempt.
     const deliveries = await expectEventually(
       async () => {
         const succeeded = await listDeliveries(herald, tenant, subscription.id, {
@@ -43,7 +63,7 @@ describe('a backlog waiting behind a slow endpoint', () => {
         expect(succeeded).toHaveLength(EVENTS);
         return succeeded;
       },
-      { timeoutMs: 30_000, intervalMs: 250 },
+      { timeoutMs: 45_000, intervalMs: 250 },
     );
     expect(deliveries.map((delivery) => delivery.attempts.length)).toEqual(
       Array<number>(EVENTS).fill(1),
@@ -52,7 +72,11 @@ describe('a backlog waiting behind a slow endpoint', () => {
     expect(ids).toHaveLength(EVENTS);
     expect(new Set(ids).size).toBe(EVENTS);
     for (const hook of receiver.received) verifyWebhook(subscription.secret, hook);
-  }, 45_000);
+    // The test proves something only if the last deliveries did outwait the one-round lease: they
+    // started that long after the first, which started as soon as the batch was claimed.
+    const started = deliveries.map((delivery) => Date.parse(delivery.attempts[0].startedAt));
+    expect(Math.max(...started) - Math.min(...started)).toBeGreaterThan(ONE_ROUND_LEASE_MS);
+  }, 70_000);
 });
 
 describe('subscriptions sharing a full worker', () => {

@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createSubscription, type TestSubscription } from './utils/create-subscription';
 import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
@@ -46,6 +45,23 @@ describe('webhook fan-out, delivery and retries', () => {
   const expectAllVerified = (receiver: WebhookReceiver, secret: string) =>
     receiver.received.map((hook) => verifyWebhook(secret, hook));
   const timestampOf = (hook: ReceivedWebhook) => Number(hook.headers['webhook-timestamp']);
+  /**
+   * Asserts the hook was signed (in unix seconds) no earlier than `notBefore` and no later than it
+   * arrived: bounds taken from what happened, so a slow machine cannot push it out of them.
+   */
+  const expectSignedBetween = (hook: ReceivedWebhook, notBefore: number) => {
+    expect(timestampOf(hook)).toBeGreaterThanOrEqual(Math.floor(notBefore / 1000));
+    expect(timestampOf(hook)).toBeLessThanOrEqual(hook.receivedAt / 1000);
+  };
+  /** A delivery as stored: `attempts` counts claims, so sends begun. */
+  const storedDelivery = async (id: string) =>
+    (
+      await pgQuery<{ status: string; attempts: number }>(
+        db.url,
+        'SELECT status, attempts FROM herald.deliveries WHERE id = $1',
+        [id],
+      )
+    )[0];
 
   describe('fan-out', () => {
     it('creates one delivery per matching (event, subscription), wildcards included', async () => {
@@ -74,7 +90,7 @@ describe('webhook fan-out, delivery and retries', () => {
         .send({ enabled: false })
         .expect(200);
       const strangerReceiver = await startReceiver();
-      await createSubscription(herald, stranger, strangerReceiver.url, ['*']);
+      const strangers = await createSubscription(herald, stranger, strangerReceiver.url, ['*']);
 
       const events = {
         created: await publish(tenant, 'order.created'),
@@ -110,7 +126,14 @@ describe('webhook fan-out, delivery and retries', () => {
       expect(rows.map((r) => `${r.event_id}/${r.subscription_id}/${r.n}`).sort()).toEqual(
         wanted.sort(),
       );
-      await delay(200);
+      // Every event is fanned out (sequenced, and delivered elsewhere) without a delivery to the
+      // disabled subscription or the other tenant's: nothing will be sent to them.
+      const notMeant = await pgQuery(
+        db.url,
+        'SELECT 1 FROM herald.deliveries WHERE subscription_id = ANY($1::uuid[])',
+        [[disabled?.sub.id, strangers.id]],
+      );
+      expect(notMeant).toEqual([]);
       expect(disabled?.receiver.received).toEqual([]);
       expect(strangerReceiver.received).toEqual([]);
     });
@@ -122,6 +145,7 @@ describe('webhook fan-out, delivery and retries', () => {
       const receiver = await startReceiver();
       const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
       const payload = { id: 42, name: 'Zoë “quoted” ✓', nested: { list: [1, null, true] } };
+      const publishing = Date.now();
       const published = await api()
         .post('/v1/events')
         .set(tenant.auth)
@@ -133,7 +157,7 @@ describe('webhook fan-out, delivery and retries', () => {
       expect(hook.headers['content-type']).toBe('application/json');
       expect(hook.headers['webhook-id']).toBe(published.body.id);
       expect(hook.headers['webhook-timestamp']).toMatch(/^\d+$/);
-      expect(Math.abs(timestampOf(hook) - hook.receivedAt / 1000)).toBeLessThan(2);
+      expectSignedBetween(hook, publishing);
       expect(hook.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+={0,2}$/);
       const body = JSON.parse(hook.body) as Record<string, unknown>;
       expect(Object.keys(body)).toEqual(['type', 'timestamp', 'data']);
@@ -199,6 +223,7 @@ describe('webhook fan-out, delivery and retries', () => {
       let calls = 0;
       receiver.answer = () => (++calls <= 3 ? { status: 500 } : { status: 204 });
       const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      const publishing = Date.now();
       const event = await publish(tenant, 'order.created', { n: 1 });
 
       const delivery = await settled(tenant, sub);
@@ -213,8 +238,8 @@ describe('webhook fan-out, delivery and retries', () => {
       expect(expectAllVerified(receiver, sub.secret).every((b) => b.data.n === 1)).toBe(true);
       for (const [i, hook] of receiver.received.entries()) {
         expect(hook.headers['webhook-id']).toBe(event.id);
-        // Signed when sent, not when first tried.
-        expect(Math.abs(timestampOf(hook) - hook.receivedAt / 1000)).toBeLessThan(2);
+        // Signed when sent (after the attempt before it was answered), not when first tried.
+        expectSignedBetween(hook, i > 0 ? receiver.received[i - 1].receivedAt : publishing);
         // The schedule's 200 ms, less its 20 % jitter.
         if (i > 0)
           expect(hook.receivedAt - receiver.received[i - 1].receivedAt).toBeGreaterThanOrEqual(150);
@@ -237,7 +262,9 @@ describe('webhook fan-out, delivery and retries', () => {
         lastError: 'HTTP 500',
       });
       expect(delivery.attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
-      await delay(700);
+      // Failed, and claimed only for the four recorded attempts: none is in flight and none can
+      // be claimed, so the four requests received are all there will be.
+      expect(await storedDelivery(delivery.id)).toEqual({ status: 'failed', attempts: ATTEMPTS });
       expect(receiver.received).toHaveLength(ATTEMPTS);
       expectAllVerified(receiver, sub.secret);
       expect(await listDeliveries(herald, tenant, sub.id, { status: 'failed' })).toHaveLength(1);
@@ -325,14 +352,17 @@ describe('webhook fan-out, delivery and retries', () => {
         reason: read.disabledReason,
       });
 
+      // Sequenced, so fanned out: no delivery of it to the disabled subscription. The two failed
+      // deliveries were each claimed once, for the attempt recorded: nothing more will be sent.
       const later = await publish(tenant, 'order.later');
-      await delay(300);
-      expect(receiver.received).toHaveLength(2);
-      expectAllVerified(receiver, sub.secret);
       const rows = await pgQuery(db.url, 'SELECT 1 FROM herald.deliveries WHERE event_id = $1', [
         later.id,
       ]);
       expect(rows).toEqual([]);
+      for (const { id } of deliveries.values())
+        expect(await storedDelivery(id)).toEqual({ status: 'failed', attempts: 1 });
+      expect(receiver.received).toHaveLength(2);
+      expectAllVerified(receiver, sub.secret);
     });
 
     it('announces a subscription disabled once, however many attempts meet the 410', async () => {
@@ -351,7 +381,10 @@ describe('webhook fan-out, delivery and retries', () => {
         const deliveries = await deliveriesOf(tenant, sub);
         expect(deliveries.map((d) => d.status)).toEqual(Array(5).fill('failed'));
       });
-      await delay(300);
+      // Every attempt that met the 410 is recorded (all five deliveries failed), and with it any
+      // announcement it made; an event published after them all and sequenced means every
+      // announcement is sequenced too, so the read below shows them all.
+      await publish(tenant, 'order.after');
       const { events } = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
       expect(events.map((e) => e.topic)).toEqual(['webhook.subscription.disabled']);
       expect(receiver.received.length).toBeGreaterThanOrEqual(1);

@@ -4,6 +4,7 @@ import { createSubscription, type TestSubscription } from './utils/create-subscr
 import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
 import { listDeliveries } from './utils/list-deliveries';
+import { pgQuery } from './utils/pg-query';
 import { publishAndSequence } from './utils/publish-event';
 import { readEvents } from './utils/read-events';
 import { useReceivers } from './utils/use-receivers';
@@ -13,12 +14,14 @@ import { useTestApp } from './utils/use-test-app';
 
 /** The default `maxInFlightPerSubscription`. */
 const IN_FLIGHT_CAP = 10;
+/** How long the hanging receiver's attempts are held before they time out. */
+const DELIVERY_TIMEOUT_MS = 10_000;
 
 describe('a bad endpoint hurts only itself', () => {
-  const { herald } = useTestApp({
+  const { herald, db } = useTestApp({
     env: {
       // A hanging receiver holds its attempts for the whole test.
-      HERALD_DELIVERY_TIMEOUT: '10s',
+      HERALD_DELIVERY_TIMEOUT: `${DELIVERY_TIMEOUT_MS}ms`,
       HERALD_DISABLE_AFTER: '1s',
       // Twelve retries over about three seconds: longer than HERALD_DISABLE_AFTER.
       HERALD_RETRY_SCHEDULE: Array(12).fill('250ms').join(','),
@@ -53,7 +56,6 @@ describe('a bad endpoint hurts only itself', () => {
     for (let i = 0; i < 30; i++) await post(tenant, 'load.item', { i });
     await expectEventually(() => expect(hanging.received).toHaveLength(IN_FLIGHT_CAP));
 
-    const started = Date.now();
     for (let i = 0; i < 5; i++) {
       await post(tenant, 'other.item', { i });
       await post(neighbour, 'load.item', { i });
@@ -63,15 +65,28 @@ describe('a bad endpoint hurts only itself', () => {
         expect(sameTenant.received).toHaveLength(5);
         expect(otherTenant.received).toHaveLength(5);
       },
-      { timeoutMs: 3000 },
+      { timeoutMs: DELIVERY_TIMEOUT_MS },
     );
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(3000);
+    // All of them while every slot of the hanging endpoint was still held: none waited for an
+    // attempt of it to end (the first of which could end only by timing out).
+    const hangingSince = Math.min(...hanging.received.map((hook) => hook.receivedAt));
+    for (const hook of [...sameTenant.received, ...otherTenant.received])
+      expect(hook.receivedAt).toBeLessThan(hangingSince + DELIVERY_TIMEOUT_MS);
     expectAllVerified(sameTenant, healthy.secret);
     expectAllVerified(otherTenant, elsewhere.secret);
 
-    // The hanging endpoint is held at its cap, the rest of its backlog waiting.
-    await delay(300);
+    // The hanging endpoint is held at its cap, the rest of its backlog waiting: all thirty claimed
+    // and ready to go, and a later webhook of the same process sent since, yet only ten sent.
+    await expectEventually(async () => {
+      const [row] = await pgQuery<{ claimed: number }>(
+        db.url,
+        'SELECT count(*)::int AS claimed FROM herald.deliveries WHERE subscription_id = $1 AND attempts > 0',
+        [stuck.id],
+      );
+      expect(row.claimed).toBe(30);
+    });
+    await post(tenant, 'other.item', { i: 5 });
+    await expectEventually(() => expect(sameTenant.received).toHaveLength(6));
     expect(hanging.received).toHaveLength(IN_FLIGHT_CAP);
     expectAllVerified(hanging, stuck.secret);
     const backlog = await listDeliveries(herald, tenant, stuck.id, { status: 'pending' });
@@ -113,9 +128,15 @@ describe('a bad endpoint hurts only itself', () => {
       subscriptionId: sub.id,
       reason: read.disabledReason,
     });
-    const attempts = receiver.received.length;
-    await delay(600);
-    expect(receiver.received).toHaveLength(attempts);
+    // Failed, and every claim of it is a recorded attempt: no attempt is in flight and none can be
+    // claimed, so the requests received are all there will be.
+    const [stored] = await pgQuery<{ status: string; attempts: number }>(
+      db.url,
+      'SELECT status, attempts FROM herald.deliveries WHERE id = $1',
+      [delivery.id],
+    );
+    expect(stored).toEqual({ status: 'failed', attempts: delivery.attempts.length });
+    expect(receiver.received).toHaveLength(delivery.attempts.length);
 
     // Re-enabled, it starts a fresh count: one failure does not disable it again.
     await api()

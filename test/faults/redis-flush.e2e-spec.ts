@@ -11,11 +11,16 @@ import { startRedisServer, type RedisServer } from '../utils/redis-server';
 import { startTestApp, type TestApp } from '../utils/test-app';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
-// Ten fast 300 ms retries: a failing delivery cycles through Bull's delayed jobs the whole time,
-// so Redis always holds hints for it, and the sweeper runs often enough to matter within a test.
+/** Fast retries, each at most this long after the attempt before (less its 20 % jitter). */
+const RETRY_DELAY_MS = 2_000;
+const RETRIES = 10;
+// Ten fast retries: a failing delivery cycles through Bull's delayed jobs the whole time, so Redis
+// always holds hints for it, and the sweeper runs often enough to matter within a test. The
+// schedule (at least 16 s) must outlast trying all 500 deliveries once, however busy the machine,
+// so the flush meets every one of them still retrying.
 const FAST_RETRIES = {
-  HERALD_RETRY_SCHEDULE: Array.from({ length: 10 }, () => '300ms').join(','),
-  HERALD_FAST_RETRIES: '10',
+  HERALD_RETRY_SCHEDULE: Array.from({ length: RETRIES }, () => `${RETRY_DELAY_MS}ms`).join(','),
+  HERALD_FAST_RETRIES: String(RETRIES),
   HERALD_SWEEP_INTERVAL: '300ms',
 };
 
@@ -99,9 +104,9 @@ describe('webhooks when Redis is flushed or stopped', () => {
       `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
               max(attempts)::int AS max_attempts FROM herald.deliveries`,
     );
-    // Still retrying (11 attempts would exhaust the schedule): the flush hit a live backlog.
+    // Still retrying (RETRIES + 1 attempts would exhaust the schedule): the flush hit a live backlog.
     expect(before.pending).toBe(500);
-    expect(before.max_attempts).toBeLessThan(11);
+    expect(before.max_attempts).toBeLessThan(RETRIES + 1);
     recovered = true;
 
     const flushedAt = Date.now();
