@@ -71,6 +71,32 @@ describe('createValidationPipe', () => {
       expect(error.message).toContain('tenantId');
     });
 
+    it.each([
+      [
+        'a lone surrogate',
+        '{"s":"\\ud800"}',
+        /^payload\.s must not contain a lone UTF-16 surrogate/,
+      ],
+      ['U+0000', '{"s":"a\\u0000"}', /^payload\.s must not contain the character U\+0000/],
+      ['a number too large', '{"n":[1e400]}', /^payload\.n\[0\] must be a finite number/],
+      ['a __proto__ key', '{"__proto__":{"x":1}}', /^a key in payload must not be __proto__/],
+      ['65 levels', `${'['.repeat(65)}${']'.repeat(65)}`, /^payload(\[0\]){64} is nested more/],
+      ['a million levels', `${'['.repeat(1e6)}${']'.repeat(1e6)}`, /^payload(\[0\]){64}/],
+    ])('refuses a payload with %s naming its path', async (_, payload, message) => {
+      const parsed: unknown = JSON.parse(`{"topic":"a.b","payload":${payload}}`);
+
+      const error = await rejection(parsed, body);
+
+      expect(error.code).toBe(NotificationsErrorCode.ValidationFailed);
+      expect(error.message).toMatch(message);
+    });
+
+    it('refuses a lone surrogate in any field, before the DTO is checked', async () => {
+      const error = await rejection({ topic: 'a.b\udfff', payload: {} }, body);
+
+      expect(error.message).toMatch(/^topic must not contain a lone UTF-16 surrogate/);
+    });
+
     it('refuses a body without its required fields', async () => {
       const error = await rejection({}, body);
 
@@ -131,6 +157,12 @@ describe('createValidationPipe', () => {
 
       expect(error.code).toBe(NotificationsErrorCode.ValidationFailed);
       expect(error.message).toMatch(/^wait /);
+    });
+
+    it('refuses U+0000 in a query parameter naming it', async () => {
+      const error = await rejection({ after: '1\u0000' }, query);
+
+      expect(error.message).toMatch(/^after must not contain the character U\+0000/);
     });
 
     it('refuses a bad topic pattern naming topics', async () => {

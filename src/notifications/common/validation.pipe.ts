@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { findUnstorable } from './storable-json';
 
 function describe(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
@@ -15,11 +16,27 @@ function describe(errors: ValidationError[], parent = ''): string[] {
 }
 
 /**
- * The validation every Herald controller applies: unknown fields refused, types converted,
- * failures thrown as `validation_failed` with every message naming its field.
+ * Nest's ValidationPipe behind a check of the parsed body or query (see `findUnstorable`), once
+ * for every field and before Nest walks it recursively.
+ */
+class HeraldValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const problem = findUnstorable(value, { name: metadata.type, document: true });
+      if (problem) throw new NotificationsError(NotificationsErrorCode.ValidationFailed, problem);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
+ * The validation every Herald controller applies: text Postgres cannot store, numbers JSON cannot
+ * hold and nesting deeper than `MAX_JSON_DEPTH` refused anywhere in a body or query; unknown
+ * fields refused, types converted; failures thrown as `validation_failed` with every message
+ * naming its field.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new HeraldValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
