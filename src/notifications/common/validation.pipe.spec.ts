@@ -97,6 +97,43 @@ describe('createValidationPipe', () => {
       expect(error.message).toMatch(/^topic must not contain a lone UTF-16 surrogate/);
     });
 
+    it.each([
+      ['paired surrogates', '{"s":"a😀b"}'],
+      [
+        'keys Nest and class-transformer would drop',
+        '{"constructor":"F","prototype":1,"toString":"x","a":[{"valueOf":{"constructor":2}}]}',
+      ],
+      ['big and tiny numbers', '{"n":[1e308,5e-324,12345678901234567890]}'],
+    ])('hands on a payload with %s exactly as parsed', async (_, payload) => {
+      const parsed = JSON.parse(`{"topic":"a.b","payload":${payload}}`) as { payload: unknown };
+      const expected: unknown = JSON.parse(payload);
+
+      const result = (await pipe.transform(parsed, body)) as PublishEventDto;
+
+      expect(result).toBeInstanceOf(PublishEventDto);
+      expect(result.payload).toBe(parsed.payload);
+      expect(result.payload).toEqual(expected);
+    });
+
+    it('still validates the type of a payload it hands on as parsed', async () => {
+      const error = await rejection({ topic: 'a.b', payload: [] }, body);
+
+      expect(error.message).toBe(
+        'payload must be a JSON object, not an array, a string, a number, a boolean or null',
+      );
+    });
+
+    it.each(['constructor', 'prototype', 'toString', 'hasOwnProperty'])(
+      'refuses an unknown field named %s, which Nest would drop unseen',
+      async (field) => {
+        const parsed: unknown = JSON.parse(`{"topic":"a.b","payload":{},"${field}":1}`);
+
+        const error = await rejection(parsed, body);
+
+        expect(error.message).toBe(`property ${field} should not exist`);
+      },
+    );
+
     it('refuses a body without its required fields', async () => {
       const error = await rejection({}, body);
 

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { AsSent } from '../../common/as-sent.decorator';
 import { TOPIC_MAX_LENGTH, TOPIC_REGEX } from '../../common/topic';
 import { PAYLOAD_NOT_OBJECT } from '../../publisher/publish.types';
 
@@ -26,6 +27,7 @@ export class PublishEventDto {
       'surrogates in its text, no numbers too large for a double, no `__proto__` keys',
   })
   @IsObject({ message: PAYLOAD_NOT_OBJECT })
+  @AsSent()
   payload!: Record<string, unknown>;
 
   @ApiPropertyOptional({
