@@ -196,6 +196,16 @@ describe('createValidationPipe', () => {
       expect(error.message).toMatch(/^wait /);
     });
 
+    it.each(['1e2', '0x10', ' 1', ''])(
+      'refuses limit %j, which is not decimal digits',
+      async (limit) => {
+        const error = await rejection({ limit }, query);
+
+        expect(error.code).toBe(NotificationsErrorCode.ValidationFailed);
+        expect(error.message).toContain('limit must be an integer number');
+      },
+    );
+
     it('refuses U+0000 in a query parameter naming it', async () => {
       const error = await rejection({ after: '1\u0000' }, query);
 
