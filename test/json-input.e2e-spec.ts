@@ -103,7 +103,7 @@ const queryValue = fc.oneof(
 describe('JSON input: a 2xx gives back what was sent, a 4xx names what is wrong', () => {
   /** Asserts the answer is a client error in Herald's shape, naming `field`, and wrote nothing. */
   async function expectRefused(
-    response: Response,
+    response: Pick<Response, 'status' | 'headers' | 'body'>,
     field: string | string[],
     before: RowCounts,
   ): Promise<void> {
@@ -269,6 +269,27 @@ describe('JSON input: a 2xx gives back what was sent, a 4xx names what is wrong'
       for (const [id, sent] of published) {
         expect((JSON.parse(delivered.get(id) ?? 'null') as { data: unknown }).data).toEqual(sent);
       }
+    });
+
+    it('in UTF-16, which can carry a lone surrogate as it is rather than escaped, is refused too', async () => {
+      const text = '{"topic":"json.payload","payload":{"s":"a\ud800"}}';
+      const utf16 = Buffer.alloc(text.length * 2);
+      for (let i = 0; i < text.length; i++) utf16.writeUInt16LE(text.charCodeAt(i), i * 2);
+      const before = await countRows(herald.dataSource);
+
+      const answer = await fetch(`${herald.baseUrl}/v1/events`, {
+        method: 'POST',
+        headers: { ...tenant.auth, 'Content-Type': 'application/json; charset=utf-16le' },
+        body: utf16,
+      });
+      const response = {
+        status: answer.status,
+        headers: { 'content-type': answer.headers.get('content-type') ?? '' },
+        body: await answer.json(),
+      };
+
+      expect(response.status).toBe(400);
+      await expectRefused(response, 'payload.s', before);
     });
   });
 
