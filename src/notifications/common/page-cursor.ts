@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 
 /** A keyset position in a list ordered by (createdAt, id). */
@@ -6,25 +7,33 @@ export interface PagePosition {
   id: string;
 }
 
+/** The times this API writes into cursors: `toISOString()` of years 0000 to 9999. */
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Opaque `?cursor=` of paginated lists. */
 export function encodePageCursor({ createdAt, id }: PagePosition): string {
   return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
 }
 
-/** Reads a `?cursor=`; anything this API did not make is `invalid_cursor`. */
+/**
+ * Reads a `?cursor=`; anything this API did not make is `invalid_cursor`, the empty string too.
+ * Only a cursor that encodes back to itself passes, so what reaches Postgres is a time it can
+ * hold (not year -5000) and a UUID.
+ */
 export function decodePageCursor(cursor: string): PagePosition {
-  const [time, id, extra] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(time ?? '');
+  const [time = '', id = '', extra] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const position = { createdAt: new Date(time), id };
   if (
-    !id ||
     extra !== undefined ||
-    Number.isNaN(createdAt.getTime()) ||
-    !/^[0-9a-f-]{36}$/.test(id)
+    !CURSOR_TIME.test(time) ||
+    Number.isNaN(position.createdAt.getTime()) ||
+    !isUUID(id) ||
+    encodePageCursor(position) !== cursor
   ) {
     throw new NotificationsError(
       NotificationsErrorCode.InvalidCursor,
       'cursor must be a nextCursor returned by this list',
     );
   }
-  return { createdAt, id };
+  return position;
 }

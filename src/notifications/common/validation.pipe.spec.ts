@@ -71,6 +71,69 @@ describe('createValidationPipe', () => {
       expect(error.message).toContain('tenantId');
     });
 
+    it.each([
+      [
+        'a lone surrogate',
+        '{"s":"\\ud800"}',
+        /^payload\.s must not contain a lone UTF-16 surrogate/,
+      ],
+      ['U+0000', '{"s":"a\\u0000"}', /^payload\.s must not contain the character U\+0000/],
+      ['a number too large', '{"n":[1e400]}', /^payload\.n\[0\] must be a finite number/],
+      ['a __proto__ key', '{"__proto__":{"x":1}}', /^a key in payload must not be __proto__/],
+      ['65 levels', `${'['.repeat(65)}${']'.repeat(65)}`, /^payload(\[0\]){64} is nested more/],
+      ['a million levels', `${'['.repeat(1e6)}${']'.repeat(1e6)}`, /^payload(\[0\]){64}/],
+    ])('refuses a payload with %s naming its path', async (_, payload, message) => {
+      const parsed: unknown = JSON.parse(`{"topic":"a.b","payload":${payload}}`);
+
+      const error = await rejection(parsed, body);
+
+      expect(error.code).toBe(NotificationsErrorCode.ValidationFailed);
+      expect(error.message).toMatch(message);
+    });
+
+    it('refuses a lone surrogate in any field, before the DTO is checked', async () => {
+      const error = await rejection({ topic: 'a.b\udfff', payload: {} }, body);
+
+      expect(error.message).toMatch(/^topic must not contain a lone UTF-16 surrogate/);
+    });
+
+    it.each([
+      ['paired surrogates', '{"s":"a😀b"}'],
+      [
+        'keys Nest and class-transformer would drop',
+        '{"constructor":"F","prototype":1,"toString":"x","a":[{"valueOf":{"constructor":2}}]}',
+      ],
+      ['big and tiny numbers', '{"n":[1e308,5e-324,12345678901234567890]}'],
+    ])('hands on a payload with %s exactly as parsed', async (_, payload) => {
+      const parsed = JSON.parse(`{"topic":"a.b","payload":${payload}}`) as { payload: unknown };
+      const expected: unknown = JSON.parse(payload);
+
+      const result = (await pipe.transform(parsed, body)) as PublishEventDto;
+
+      expect(result).toBeInstanceOf(PublishEventDto);
+      expect(result.payload).toBe(parsed.payload);
+      expect(result.payload).toEqual(expected);
+    });
+
+    it('still validates the type of a payload it hands on as parsed', async () => {
+      const error = await rejection({ topic: 'a.b', payload: [] }, body);
+
+      expect(error.message).toBe(
+        'payload must be a JSON object, not an array, a string, a number, a boolean or null',
+      );
+    });
+
+    it.each(['constructor', 'prototype', 'toString', 'hasOwnProperty'])(
+      'refuses an unknown field named %s, which Nest would drop unseen',
+      async (field) => {
+        const parsed: unknown = JSON.parse(`{"topic":"a.b","payload":{},"${field}":1}`);
+
+        const error = await rejection(parsed, body);
+
+        expect(error.message).toBe(`property ${field} should not exist`);
+      },
+    );
+
     it('refuses a body without its required fields', async () => {
       const error = await rejection({}, body);
 
@@ -131,6 +194,22 @@ describe('createValidationPipe', () => {
 
       expect(error.code).toBe(NotificationsErrorCode.ValidationFailed);
       expect(error.message).toMatch(/^wait /);
+    });
+
+    it.each(['1e2', '0x10', ' 1', ''])(
+      'refuses limit %j, which is not decimal digits',
+      async (limit) => {
+        const error = await rejection({ limit }, query);
+
+        expect(error.code).toBe(NotificationsErrorCode.ValidationFailed);
+        expect(error.message).toContain('limit must be an integer number');
+      },
+    );
+
+    it('refuses U+0000 in a query parameter naming it', async () => {
+      const error = await rejection({ after: '1\u0000' }, query);
+
+      expect(error.message).toMatch(/^after must not contain the character U\+0000/);
     });
 
     it('refuses a bad topic pattern naming topics', async () => {

@@ -10,7 +10,13 @@ import { HeraldMetrics } from '../metrics/herald-metrics';
 import { PUBLISHED_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
-import type { PublishInput, PublishOptions, PublishedEvent } from './publish.types';
+import {
+  PAYLOAD_NOT_OBJECT,
+  type PublishInput,
+  type PublishOptions,
+  type PublishedEvent,
+} from './publish.types';
+import { findUnstorable } from '../common/storable-json';
 import { pgPoolOf } from '../common/pg-pool';
 import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
 
@@ -244,7 +250,10 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       input.payload === null ||
       Array.isArray(input.payload)
     ) {
-      problems.push('payload must be a JSON object');
+      problems.push(PAYLOAD_NOT_OBJECT);
+    } else {
+      const problem = findUnstorable(input.payload, { name: 'payload' });
+      if (problem) problems.push(problem);
     }
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       problems.push('Idempotency-Key must be 1 to 255 printable ASCII characters');
@@ -253,12 +262,6 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       throw new NotificationsError(NotificationsErrorCode.ValidationFailed, problems.join('; '));
     }
     const payload = JSON.stringify(input.payload);
-    if (NUL_ESCAPE.test(payload)) {
-      throw new NotificationsError(
-        NotificationsErrorCode.ValidationFailed,
-        'payload must not contain the character U+0000, which Postgres cannot store',
-      );
-    }
     const size = Buffer.byteLength(payload);
     if (size > this.options.maxPayloadBytes) {
       throw new NotificationsError(
@@ -269,9 +272,6 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
     return payload;
   }
 }
-
-/** A `\u0000` escape in serialized JSON (not an escaped backslash followed by `u0000`). */
-const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
 function tenantNotFound(tenantId: string): NotificationsError {
   return new NotificationsError(

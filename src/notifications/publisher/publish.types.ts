@@ -1,12 +1,20 @@
 import type { EntityManager } from 'typeorm';
 
+/** The message when a payload is not a JSON object. */
+export const PAYLOAD_NOT_OBJECT =
+  'payload must be a JSON object, not an array, a string, a number, a boolean or null';
+
 /** What to publish. */
 export interface PublishInput {
   /** The tenant that owns the event. */
   tenantId: string;
   /** Dot-separated lowercase words, e.g. `order.shipped`. */
   topic: string;
-  /** Any JSON object; delivered as the webhook body's `data` and the long-poll event's `payload`. */
+  /**
+   * Any JSON object; delivered as the webhook body's `data` and the long-poll event's `payload`.
+   * At most `maxPayloadBytes` serialized and `MAX_JSON_DEPTH` (64) levels deep, with no U+0000 or
+   * lone surrogate in its text, no non-finite number and no `__proto__` key (`validation_failed`).
+   */
   payload: Record<string, unknown>;
 }
 

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { AsSent } from '../../common/as-sent.decorator';
 import { TOPIC_MAX_LENGTH, TOPIC_REGEX } from '../../common/topic';
+import { PAYLOAD_NOT_OBJECT } from '../../publisher/publish.types';
 
 /** Body of `POST /v1/events`. */
 export class PublishEventDto {
@@ -20,9 +22,12 @@ export class PublishEventDto {
     type: 'object',
     additionalProperties: true,
     example: { orderId: 'o_123', carrier: 'DHL' },
-    description: 'Any JSON object, at most 256 KiB serialized',
+    description:
+      'Any JSON object, at most 256 KiB serialized and 64 levels deep; no U+0000 or lone ' +
+      'surrogates in its text, no numbers too large for a double, no `__proto__` keys',
   })
-  @IsObject()
+  @IsObject({ message: PAYLOAD_NOT_OBJECT })
+  @AsSent()
   payload!: Record<string, unknown>;
 
   @ApiPropertyOptional({

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { QueryInteger } from '../../common/query-integer.decorator';
 import { TOPIC_PATTERN_REGEX } from '../../common/topic';
 
 /** Query of `GET /v1/events`. */
@@ -36,14 +37,14 @@ export class ReadEventsQuery {
     description: 'Seconds to hold the request when nothing is there yet; capped by the server',
   })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(0)
   wait?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(1000)

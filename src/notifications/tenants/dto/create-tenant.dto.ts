@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
-import { NO_NUL, NO_NUL_MESSAGE } from '../../common/no-nul';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 /** Body of `POST /v1/tenants`. */
 export class CreateTenantDto {
@@ -8,6 +7,5 @@ export class CreateTenantDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
-  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   name!: string;
 }

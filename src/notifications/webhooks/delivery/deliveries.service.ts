@@ -60,7 +60,7 @@ export class DeliveriesService {
         .addOrderBy('d.id', 'DESC')
         .take(limit + 1);
       if (query.status) builder.andWhere('d.status = :status', { status: query.status });
-      if (query.cursor)
+      if (query.cursor !== undefined)
         builder.andWhere(
           '(d.created_at, d.id) < (:createdAt, :id)',
           decodePageCursor(query.cursor),

@@ -85,7 +85,7 @@ export class SubscriptionsService {
       .orderBy('s.created_at', 'ASC')
       .addOrderBy('s.id', 'ASC')
       .take(limit + 1);
-    if (query.cursor) {
+    if (query.cursor !== undefined) {
       const after = decodePageCursor(query.cursor);
       builder.andWhere('(s.created_at, s.id) > (:createdAt, :id)', after);
     }

@@ -8,7 +8,6 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { NO_NUL, NO_NUL_MESSAGE } from '../../../common/no-nul';
 import { TOPIC_PATTERN_REGEX } from '../../../common/topic';
 
 /** Standard Webhooks secrets: `whsec_` and 24 to 64 bytes in base64. */
@@ -39,7 +38,6 @@ export class CreateSubscriptionDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
-  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   description?: string;
 
   @ApiPropertyOptional({
