@@ -89,9 +89,9 @@ describe('restarting without a configured admin token or encryption key', () => 
     const key = readFileSync(keyPath, 'utf8').trim();
 
     // The folder and its files are the owner's alone, and no draft of a file is left behind.
-    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-    expect(statSync(tokenPath).mode & 0o777).toBe(0o600);
-    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    expect(mode(dataDir)).toBe('700');
+    expect(mode(tokenPath)).toBe('600');
+    expect(mode(keyPath)).toBe('600');
     expect(readdirSync(dataDir).sort()).toEqual(['admin-token', 'encryption-key']);
 
     const herald = { baseUrl: first.baseUrl, adminToken };
@@ -146,10 +146,15 @@ describe('restarting without a configured admin token or encryption key', () => 
     // Nothing printed the key, ever; only the first start printed the token.
     for (const herald of started) expect(herald.output()).not.toContain(key);
     expect(started.filter((herald) => herald.output().includes(adminToken))).toEqual([first]);
-    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(mode(dataDir)).toBe('700');
     expect(readdirSync(dataDir).sort()).toEqual(['admin-token', 'encryption-key']);
   }, 120_000);
 });
+
+/** A file's permission bits, in octal as `ls` and `chmod` write them. */
+function mode(path: string): string {
+  return (statSync(path).mode & 0o777).toString(8);
+}
 
 /** Publishes `{ n }` on `keys.restarted` and notes its event id under `n`. */
 async function publish(

@@ -95,6 +95,8 @@ describe('a signing secret that no configured key opens', () => {
     await publish(underB, tenant, events, 1);
     const pending = await expectEventually(
       async () => {
+        // Checked first, so a request sent anyway (unsigned) is what a failure reports.
+        expect(receiver!.requests).toEqual([]);
         const [delivery] = await listDeliveries(endpoint(underB), tenant, subscription.id);
         expect(delivery?.attempts.length).toBeGreaterThanOrEqual(2);
         return delivery;
