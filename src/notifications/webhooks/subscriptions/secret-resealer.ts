@@ -115,7 +115,8 @@ export class SecretResealer implements OnApplicationBootstrap, OnApplicationShut
     if (report.unopenable > 0)
       this.logger.error(
         `${report.unopenable} signing secrets cannot be opened with the configured keys ` +
-          `(${this.options.encryptionKeySource}); their deliveries fail until the key is restored`,
+          `(${this.options.encryptionKeySource}); a subscription whose current secret is one of them ` +
+          'fails its deliveries until the key is restored or its secret is rotated',
       );
     return report;
   }

@@ -140,13 +140,10 @@ export class SubscriptionsService {
   async rotateSecret(tenantId: string, id: string): Promise<SubscriptionSecrets> {
     const subscription = await this.get(tenantId, id);
     const secret = generateWebhookSecret();
-    // A secret no key opens cannot sign beside the new one: rotating is how a tenant recovers
-    // from a lost encryption key.
-    const opens = this.opens(subscription.secret);
-    subscription.previousSecret = opens ? subscription.secret : null;
-    subscription.previousSecretExpiresAt = opens
-      ? new Date(this.options.clock.now().getTime() + this.options.secretRotationGrace)
-      : null;
+    subscription.previousSecret = subscription.secret;
+    subscription.previousSecretExpiresAt = new Date(
+      this.options.clock.now().getTime() + this.options.secretRotationGrace,
+    );
     subscription.secret = this.box.seal(secret);
     await this.subscriptions.save(subscription);
     return this.openSecrets(subscription);
@@ -166,16 +163,6 @@ export class SubscriptionsService {
         NotificationsErrorCode.SigningSecretUnavailable,
         `${error.message}; restore that key, or rotate the secret to make a new one`,
       );
-    }
-  }
-
-  private opens(sealed: Buffer): boolean {
-    try {
-      this.box.open(sealed);
-      return true;
-    } catch (error) {
-      if (error instanceof SigningSecretError) return false;
-      throw error;
     }
   }
 
