@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bull';
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CLOCK, DELIVERY_QUEUE, HTTP_MOUNTED, RESOLVED_OPTIONS } from './notifications.constants';
@@ -19,6 +19,7 @@ import { EventsService } from './events/events.service';
 import {
   ConfigurableModuleClass,
   NOTIFICATIONS_MODULE_OPTIONS,
+  type OPTIONS_TYPE,
 } from './notifications.module-definition';
 import {
   resolveNotificationsOptions,
@@ -39,7 +40,10 @@ import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/delivery/destination-guard';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
-import { createSecretBox } from './webhooks/subscriptions/create-secret-box';
+import {
+  createSecretBox,
+  requireEncryptionKey,
+} from './webhooks/subscriptions/create-secret-box';
 import { SecretBox } from './webhooks/subscriptions/secret-box';
 import { SecretResealer } from './webhooks/subscriptions/secret-resealer';
 import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.service';
@@ -123,4 +127,14 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     RESOLVED_OPTIONS,
   ],
 })
-export class NotificationsModule extends ConfigurableModuleClass {}
+export class NotificationsModule extends ConfigurableModuleClass {
+  /**
+   * The module with `options`. Options that cannot work (no encryption key while the worker or
+   * the routes are on, a key that is not 32 bytes) throw here, before the host connects to
+   * anything; `forRootAsync` checks the same when its factory has run.
+   */
+  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    requireEncryptionKey(resolveNotificationsOptions(options), options.http ?? true);
+    return super.forRoot(options);
+  }
+}

@@ -12,6 +12,18 @@ export function createSecretBox(
   options: ResolvedNotificationsOptions,
   httpMounted: boolean,
 ): SecretBox {
+  requireEncryptionKey(options, httpMounted);
+  return new SecretBox(options.encryptionKeys, options.encryptionKeySource);
+}
+
+/**
+ * Throws when no encryption key is configured but the worker or the HTTP routes would seal or
+ * open signing secrets.
+ */
+export function requireEncryptionKey(
+  options: ResolvedNotificationsOptions,
+  httpMounted: boolean,
+): void {
   if (options.encryptionKeys.length === 0 && (options.runWorker || httpMounted)) {
     const uses = [options.runWorker && 'the worker', httpMounted && 'the HTTP routes'].filter(
       Boolean,
@@ -23,5 +35,4 @@ export function createSecretBox(
         '(generate one with: openssl rand -base64 32)',
     );
   }
-  return new SecretBox(options.encryptionKeys, options.encryptionKeySource);
 }
