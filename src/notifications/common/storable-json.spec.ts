@@ -1,4 +1,4 @@
-import { findUnstorable, MAX_JSON_DEPTH } from './storable-json';
+import { findUnstorable, MAX_JSON_DEPTH, toStorableText } from './storable-json';
 
 const payload = { name: 'payload' };
 const body = { name: 'body', document: true };
@@ -105,5 +105,21 @@ describe('findUnstorable', () => {
     const message = findUnstorable({ ['k'.repeat(500)]: '\u0000' }, payload) ?? '';
 
     expect(message).toMatch(/^payload\.k{192}… must not contain/);
+  });
+});
+
+describe('toStorableText', () => {
+  it.each([
+    ['U+0000', 'ok\u0000', 'ok\ufffd'],
+    ['a lone high surrogate', 'a\ud800b', 'a\ufffdb'],
+    ['a lone low surrogate', '\udc00', '\ufffd'],
+    ['every occurrence', '\u0000\u0000', '\ufffd\ufffd'],
+  ])('replaces %s with U+FFFD', (_, text, storable) => {
+    expect(toStorableText(text)).toBe(storable);
+    expect(findUnstorable(toStorableText(text), { name: 'text' })).toBeUndefined();
+  });
+
+  it('keeps other text, surrogate pairs included, as it is', () => {
+    expect(toStorableText('clé ✓ 😀 \t\n')).toBe('clé ✓ 😀 \t\n');
   });
 });

@@ -17,6 +17,18 @@ const NUL = /\u0000/;
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Everything {@link toStorableText} replaces: U+0000 and lone surrogates. */
+const UNSTORABLE_CHARACTERS = new RegExp(`${NUL.source}|${LONE_SURROGATE.source}`, 'g');
+
+/**
+ * `text` with every character Postgres cannot store in a text column (U+0000, a lone UTF-16
+ * surrogate) replaced by U+FFFD, for text that comes from outside and is kept for people to read
+ * (a receiver's answer, an error message), where refusing it is not an option.
+ */
+export function toStorableText(text: string): string {
+  return text.replace(UNSTORABLE_CHARACTERS, '\ufffd');
+}
+
 /** Where the walk starts: a named value, or a whole body or query whose keys name its fields. */
 export interface UnstorableSearch {
   /** `payload`, or what the document is (`body`, `query`) when {@link document} is set. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryPrepared, type PreparedStatement } from '../../common/prepared-statement';
+import { toStorableText } from '../../common/storable-json';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
@@ -83,7 +84,11 @@ export class DeliveryRecorder {
   ) {}
 
   /** Records one attempt; resolves with what became of the delivery. */
-  async record(claimed: ClaimedDelivery, result: AttemptResult): Promise<AttemptOutcome> {
+  async record(claimed: ClaimedDelivery, attempt: AttemptResult): Promise<AttemptOutcome> {
+    // Error texts can carry what a receiver sent; one that Postgres refuses would fail the whole
+    // batch it is recorded in, other tenants' successes with it.
+    const result =
+      attempt.error === undefined ? attempt : { ...attempt, error: toStorableText(attempt.error) };
     if (result.interrupted) {
       await this.interrupted(claimed, result);
       return 'interrupted';

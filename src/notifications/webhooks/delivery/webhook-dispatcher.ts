@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { DataSource } from 'typeorm';
 import { request, type Dispatcher } from 'undici';
 import { Signal } from '../../common/signal';
+import { toStorableText } from '../../common/storable-json';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { openSecrets, type OpenSecrets } from '../subscriptions/open-secrets';
@@ -430,9 +431,11 @@ function readSnippet(body: Readable): Promise<string> {
       done = true;
       body.off('data', take);
       body.destroy();
-      // A cut through a multi-byte character would decode to U+FFFD, 3 bytes where 1 or 2 were
-      // kept, and overrun the limit; the decoder holds an incomplete character back instead.
-      resolve(new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, SNIPPET_BYTES)));
+      // Made storable first (U+0000 and invalid UTF-8 become U+FFFD), then cut: a cut through a
+      // multi-byte character would decode to U+FFFD, 3 bytes where 1 or 2 were kept, and overrun
+      // the limit, so the decoder holds an incomplete character back instead.
+      const text = toStorableText(new StringDecoder('utf8').write(Buffer.concat(chunks)));
+      resolve(new StringDecoder('utf8').write(Buffer.from(text).subarray(0, SNIPPET_BYTES)));
     };
     const take = (chunk: Buffer) => {
       chunks.push(chunk);
