@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { sendEvent } from './utils/send-event';
 import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
 import { openEventStream, type EventStreamReader } from './utils/open-event-stream';
@@ -24,11 +25,7 @@ describe('GET /v1/events/stream: tenant isolation', () => {
   }
 
   const publish = (tenant: TestTenant, topic: string, payload: Record<string, unknown> = {}) =>
-    request(herald.baseUrl)
-      .post('/v1/events')
-      .set(tenant.auth)
-      .send({ topic, payload })
-      .expect(201);
+    sendEvent(herald, tenant, topic, payload);
 
   it('answers a tenant key naming another tenant with 404 tenant_not_found, as the long poll does, and streams nothing', async () => {
     const alice = await createTenant(herald, 'alice');
@@ -73,7 +70,7 @@ describe('GET /v1/events/stream: tenant isolation', () => {
     const ids = { alice: [] as string[], bob: [] as string[] };
     const publishAs = async (name: 'alice' | 'bob', topic: string) => {
       const tenant = name === 'alice' ? alice : bob;
-      ids[name].push((await publish(tenant, topic, { tenant: name })).body.id);
+      ids[name].push(await publish(tenant, topic, { tenant: name }));
     };
     // Both tenants publish the same topics, before the streams open and while they are open, and
     // both stream at once, so this process fetches both tenants' new events for its waiters.

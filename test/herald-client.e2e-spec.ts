@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeraldClient, HeraldClientError, type HeraldEvent } from 'herald';
-import request from 'supertest';
 import { followOrders } from '../examples/client/follow-events';
 import { RetentionService } from '../src/notifications/sequencer/retention.service';
+import { sendEvent } from './utils/send-event';
 import { createTenant, type TestTenant } from './utils/create-tenant';
 import { pgQuery } from './utils/pg-query';
 import { publishAndSequence } from './utils/publish-event';
@@ -14,11 +14,7 @@ describe('HeraldClient', () => {
   const { herald, db } = useTestApp();
 
   const publish = (tenant: TestTenant, topic: string, payload: Record<string, unknown> = {}) =>
-    request(herald.baseUrl)
-      .post('/v1/events')
-      .set(tenant.auth)
-      .send({ topic, payload })
-      .expect(201);
+    sendEvent(herald, tenant, topic, payload);
 
   /** Collects `count` events from an iterator, then stops it. */
   async function take(events: AsyncGenerator<HeraldEvent>, count: number): Promise<HeraldEvent[]> {
@@ -42,7 +38,7 @@ describe('HeraldClient', () => {
     });
     const collecting = take(client.events(), 5);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await publish(tenant, 'client.item', { i })).body.id);
+    for (let i = 0; i < 5; i++) ids.push(await publish(tenant, 'client.item', { i }));
     const seen = await collecting;
     expect(seen.map((event) => event.id)).toEqual(ids);
     expect(client.cursor).toBe(seen[4].cursor);

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
-import { holdIdempotencyKey, type HeldIdempotencyKey } from './utils/hold-idempotency-key';
+import { holdIdempotencyKey } from './utils/hold-idempotency-key';
+import type { HeldTransaction } from './utils/hold-transaction';
 import { openEventStream, type EventStreamReader } from './utils/open-event-stream';
 import { publishAndSequence } from './utils/publish-event';
 import { readEvents } from './utils/read-events';
@@ -22,7 +23,7 @@ describe('SIGTERM with an event stream open and a publish in flight', () => {
   let db: TestDatabase;
   const processes: HeraldProcess[] = [];
   const streams: EventStreamReader[] = [];
-  let held: HeldIdempotencyKey | undefined;
+  let held: HeldTransaction | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase();

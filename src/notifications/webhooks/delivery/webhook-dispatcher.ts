@@ -431,11 +431,7 @@ function readSnippet(body: Readable): Promise<string> {
       done = true;
       body.off('data', take);
       body.destroy();
-      // Made storable first (U+0000 and invalid UTF-8 become U+FFFD), then cut: a cut through a
-      // multi-byte character would decode to U+FFFD, 3 bytes where 1 or 2 were kept, and overrun
-      // the limit, so the decoder holds an incomplete character back instead.
-      const text = toStorableText(new StringDecoder('utf8').write(Buffer.concat(chunks)));
-      resolve(new StringDecoder('utf8').write(Buffer.from(text).subarray(0, SNIPPET_BYTES)));
+      resolve(cutToSnippet(toStorableText(cutToSnippet(Buffer.concat(chunks)))));
     };
     const take = (chunk: Buffer) => {
       chunks.push(chunk);
@@ -444,6 +440,18 @@ function readSnippet(body: Readable): Promise<string> {
     };
     body.on('data', take).once('end', finish).on('error', reject);
   });
+}
+
+/**
+ * The first `SNIPPET_BYTES` of `body` as text. A cut through a multi-byte character would decode to
+ * U+FFFD, 3 bytes where 1 or 2 were kept, and overrun the limit; the decoder holds an incomplete
+ * character back instead. Text made storable (U+0000 and invalid UTF-8 become U+FFFD) can grow
+ * past the limit, so it is cut again, which is a no-op for most answers.
+ */
+function cutToSnippet(body: Buffer | string): string {
+  if (typeof body === 'string' && Buffer.byteLength(body) <= SNIPPET_BYTES) return body;
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  return new StringDecoder('utf8').write(bytes.subarray(0, SNIPPET_BYTES));
 }
 
 function describe(error: unknown): string {
