@@ -25,6 +25,10 @@ export interface ClaimedDelivery {
 // The conditional update is what keeps a stalled or duplicated job from recording twice: whoever
 // holds the lease owns the attempt. Deliveries of a disabled subscription fail instead (no
 // attempt), so they never sit pending behind a subscription that will not send them.
+// A due row whose lease is still set had its last attempt lost: recording clears the lease, and
+// so does handing a claim back. The lost attempt counts as a retry, so a delivery whose outcome
+// can never be recorded runs out with the retry schedule instead of coming back every lease.
+// The tenant comes from the delivery itself: the dispatcher shares slots out by tenant.
 const CLAIM: PreparedStatement = {
   name: 'herald_claim_deliveries',
   text: `
@@ -51,12 +55,13 @@ const CLAIM: PreparedStatement = {
   claimed AS (
     UPDATE herald.deliveries d
     SET attempts = d.attempts + 1, updated_at = now(),
+        retries = d.retries + (d.lease_until IS NOT NULL)::int,
         lease_until = now() + make_interval(secs => $3::double precision / 1000)
     FROM due WHERE d.id = due.id
-    RETURNING d.id, d.subscription_id, d.attempts, d.retries, d.event_id
+    RETURNING d.id, d.subscription_id, d.tenant_id, d.attempts, d.retries, d.event_id
   )
   SELECT c.id, c.subscription_id, c.attempts, c.retries, c.event_id, e.topic,
-         e.payload::text AS payload, e.created_at, e.tenant_id,
+         e.payload::text AS payload, e.created_at, c.tenant_id,
          s.url, s.secret, s.previous_secret, s.previous_secret_expires_at
   FROM claimed c
   JOIN herald.events e ON e.id = c.event_id
