@@ -136,7 +136,7 @@ describe('replies Postgres cannot store as they are', () => {
        FOR EACH ROW EXECUTE FUNCTION public.refuse_marked_attempt()`,
     );
     try {
-      const failuresBefore = await recordFailures();
+      const failuresBefore = await recordFailures(herald.baseUrl, 'failed');
       const attacker = await createTenant(herald, 'attacker');
       const victim = await createTenant(herald, 'victim');
       // One answers 2xx (recorded in batches with others' successes), one 500 (recorded alone).
@@ -201,7 +201,7 @@ describe('replies Postgres cannot store as they are', () => {
         [attacker.tenantId],
       );
       expect(leased.count).toBe(0);
-      expect((await recordFailures()) - failuresBefore).toBe(80);
+      expect((await recordFailures(herald.baseUrl, 'failed')) - failuresBefore).toBe(80);
       // The tenant is told, as for any delivery given up on.
       const { events } = await readEvents(herald, attacker, {
         topics: 'webhook.attempt.exhausted',
@@ -214,9 +214,74 @@ describe('replies Postgres cannot store as they are', () => {
       await pgQuery(db.url, 'DROP FUNCTION public.refuse_marked_attempt()');
     }
   }, 30_000);
-
-  const recordFailures = async () =>
-    (await scrapeMetrics(herald.baseUrl)).value('herald_delivery_record_failures_total', {
-      result: 'failed',
-    }) ?? NaN;
 });
+
+/** Nothing about an attempt can be written: neither its row nor its delivery's failure. */
+describe('an attempt whose failure cannot be recorded either', () => {
+  /** The lease of a claim with a 1 s timeout: six timeouts and 5 s. */
+  const LEASE_MS = 11_000;
+  const { herald, db } = useTestApp({
+    env: {
+      HERALD_RETRY_SCHEDULE: '100ms',
+      HERALD_FAST_RETRIES: '1',
+      HERALD_DELIVERY_TIMEOUT: '1s',
+      HERALD_SWEEP_INTERVAL: '200ms',
+    },
+  });
+  const startReceiver = useReceivers();
+
+  it('comes back when its lease runs out, counted as a retry, until the schedule is used up', async () => {
+    await pgQuery(
+      db.url,
+      `CREATE FUNCTION public.refuse_recording() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF TG_TABLE_NAME = 'delivery_attempts' OR NEW.last_error LIKE 'recording the attempt failed%' THEN
+           RAISE EXCEPTION 'refused by the test trigger';
+         END IF;
+         RETURN NEW;
+       END $$;
+       CREATE TRIGGER refuse_attempts BEFORE INSERT ON herald.delivery_attempts
+         FOR EACH ROW EXECUTE FUNCTION public.refuse_recording();
+       CREATE TRIGGER refuse_failing BEFORE UPDATE ON herald.deliveries
+         FOR EACH ROW EXECUTE FUNCTION public.refuse_recording();`,
+    );
+    try {
+      const lostBefore = await recordFailures(herald.baseUrl, 'lost');
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      receiver.answer = () => ({ status: 500 });
+      const subscription = await createSubscription(herald, tenant, receiver.url);
+      const id = await sendEvent(herald, tenant, 'order.placed');
+
+      const [delivery] = await expectEventually(
+        async () => {
+          const deliveries = await listDeliveries(herald, tenant, subscription.id);
+          expect(deliveries[0]?.status).toBe('failed');
+          return deliveries;
+        },
+        { timeoutMs: 3 * LEASE_MS, intervalMs: 250 },
+      );
+
+      // The first attempt, then one retry when its lease ran out; the second lost attempt used
+      // the one-retry schedule up.
+      expect(delivery.lastError).toBe(
+        'attempt 2 was never recorded (its lease ran out) and the retry schedule is used up',
+      );
+      expect(receiver.received.map((hook) => hook.headers['webhook-id'])).toEqual([id, id]);
+      expect((await recordFailures(herald.baseUrl, 'lost')) - lostBefore).toBe(2);
+    } finally {
+      await pgQuery(
+        db.url,
+        `DROP TRIGGER refuse_attempts ON herald.delivery_attempts;
+         DROP TRIGGER refuse_failing ON herald.deliveries;
+         DROP FUNCTION public.refuse_recording();`,
+      );
+    }
+  }, 45_000);
+});
+
+async function recordFailures(baseUrl: string, result: 'failed' | 'lost'): Promise<number> {
+  return (
+    (await scrapeMetrics(baseUrl)).value('herald_delivery_record_failures_total', { result }) ?? NaN
+  );
+}

@@ -195,7 +195,13 @@ export class WebhookDispatcher implements OnModuleDestroy {
         continue;
       }
       drain.hinted = false;
-      const claimed = await claimDeliveries(this.dataSource, subscriptionId, room, this.leaseMs);
+      const claimed = await claimDeliveries(
+        this.dataSource,
+        subscriptionId,
+        room,
+        this.leaseMs,
+        this.options.retrySchedule.length,
+      );
       if (claimed.length > 0) {
         drain.tenantId ??= claimed[0].tenant_id;
         const destination = this.destination(claimed[0]);
