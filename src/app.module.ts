@@ -53,6 +53,7 @@ export class AppModule {
           managementRateLimit: config.managementRateLimit,
           maxHeldPollsPerTenant: config.maxHeldPollsPerTenant,
           maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant,
+          maxInFlightPerTenant: config.maxInFlightPerTenant,
           encryptionKey: config.encryptionKeys,
           encryptionKeySource: 'HERALD_ENCRYPTION_KEY',
           retrySchedule: config.retrySchedule,

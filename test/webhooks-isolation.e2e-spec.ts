@@ -7,6 +7,9 @@ import { listDeliveries } from './utils/list-deliveries';
 import { pgQuery } from './utils/pg-query';
 import { publishAndSequence } from './utils/publish-event';
 import { readEvents } from './utils/read-events';
+import { NotificationPublisher } from '../src/notifications';
+import { scrapeMetrics } from './utils/scrape-metrics';
+import { sendEvent } from './utils/send-event';
 import { useReceivers } from './utils/use-receivers';
 import { verifyWebhook } from './utils/verify-webhook';
 import type { WebhookReceiver } from './utils/webhook-receiver';
@@ -192,4 +195,74 @@ describe('a bad endpoint hurts only itself', () => {
     const { events } = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
     expect(events).toEqual([]);
   });
+});
+
+describe("one tenant's hanging endpoints and another tenant's webhooks", () => {
+  /** The default `maxInFlightPerTenant`: a quarter of the worker's 100 slots. */
+  const TENANT_CAP = 25;
+  const ATTACKER_SUBSCRIPTIONS = 10;
+  /** Per attacker subscription: more than its 10 slots, so it would hold all of them. */
+  const ATTACKER_EVENTS = 30;
+  // The default 15 s attempt timeout: a slot an attacker holds is held far longer than the test.
+  const { herald, db } = useTestApp();
+  const startReceiver = useReceivers();
+
+  it("starts the victim's first attempt within a second while the attacker's ten subscriptions hang", async () => {
+    const attacker = await createTenant(herald, 'attacker');
+    const victim = await createTenant(herald, 'victim');
+    const hanging: WebhookReceiver[] = [];
+    for (let n = 0; n < ATTACKER_SUBSCRIPTIONS; n++) {
+      const receiver = await startReceiver();
+      receiver.answer = () => 'hang';
+      hanging.push(receiver);
+      await createSubscription(herald, attacker, receiver.url, ['load.*']);
+    }
+    const healthy = await startReceiver();
+    await createSubscription(herald, victim, healthy.url, ['order.*']);
+    // One transaction: the deliveries of all of them appear at once, so each subscription's
+    // first claim takes a slot's worth or more.
+    const publisher = herald.app.get(NotificationPublisher);
+    await herald.dataSource.transaction(async (manager) => {
+      for (let n = 0; n < ATTACKER_EVENTS; n++)
+        await publisher.publish(
+          { tenantId: attacker.tenantId, topic: 'load.item', payload: { n } },
+          { manager },
+        );
+    });
+
+    // Every attacker subscription has claimed at least a slot's worth: each would start them all
+    // at once, and take every slot of the worker, if its tenant had no cap of its own.
+    await expectEventually(
+      async () => {
+        const claimed = await pgQuery<{ count: number }>(
+          db.url,
+          `SELECT count(*)::int AS count FROM herald.deliveries
+           WHERE tenant_id = $1 AND attempts > 0 GROUP BY subscription_id`,
+          [attacker.tenantId],
+        );
+        expect(claimed).toHaveLength(ATTACKER_SUBSCRIPTIONS);
+        for (const { count } of claimed) expect(count).toBeGreaterThanOrEqual(10);
+      },
+      { timeoutMs: 10_000 },
+    );
+    const attackerRequests = () => hanging.reduce((sum, r) => sum + r.received.length, 0);
+    await expectEventually(() => expect(attackerRequests()).toBeGreaterThanOrEqual(TENANT_CAP));
+
+    await sendEvent(herald, victim, 'order.placed');
+    const published = Date.now();
+    const [first] = await expectEventually(() => {
+      expect(healthy.received).toHaveLength(1);
+      return healthy.received;
+    });
+
+    expect(first.receivedAt - published).toBeLessThan(1_000);
+    expect(attackerRequests()).toBe(TENANT_CAP);
+    // The victim's attempt gives its slot back once its answer is read.
+    await expectEventually(async () => {
+      const metrics = await scrapeMetrics(herald.baseUrl);
+      expect(metrics.value('herald_delivery_tenants_at_cap')).toBe(1);
+      expect(metrics.value('herald_delivery_attempts_in_flight')).toBe(TENANT_CAP);
+      expect(metrics.value('herald_delivery_tenant_cap_waits_total')).toBeGreaterThan(0);
+    });
+  }, 30_000);
 });

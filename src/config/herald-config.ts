@@ -31,6 +31,11 @@ export interface HeraldConfig {
   maxHeldPollsPerTenant: number;
   /** Subscriptions one tenant may have (HERALD_MAX_SUBSCRIPTIONS_PER_TENANT). */
   maxSubscriptionsPerTenant: number;
+  /**
+   * Webhook attempts one tenant may have in flight in one worker process
+   * (HERALD_MAX_IN_FLIGHT_PER_TENANT); undefined leaves the module's default.
+   */
+  maxInFlightPerTenant: number | undefined;
   allowedDestinations: string[]; // CIDR strings, each validated and normalised
   sweepInterval: number; // ms
   shutdownGrace: number; // ms

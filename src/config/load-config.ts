@@ -32,6 +32,8 @@ const DEFAULTS = {
   HERALD_RATE_LIMIT_MANAGEMENT: '100/1s',
   HERALD_MAX_POLLS_PER_TENANT: '1000',
   HERALD_MAX_SUBSCRIPTIONS_PER_TENANT: '100',
+  // Empty: the module's default, a share of the worker's slots.
+  HERALD_MAX_IN_FLIGHT_PER_TENANT: '',
   HERALD_ALLOWED_DESTINATIONS: '',
   HERALD_SWEEP_INTERVAL: '30s',
   HERALD_SHUTDOWN_GRACE: '10s',
@@ -87,6 +89,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   const managementRateLimit = read('HERALD_RATE_LIMIT_MANAGEMENT', parseRateLimit);
   const maxHeldPollsPerTenant = read('HERALD_MAX_POLLS_PER_TENANT', parsePositiveCount);
   const maxSubscriptionsPerTenant = read('HERALD_MAX_SUBSCRIPTIONS_PER_TENANT', parsePositiveCount);
+  const maxInFlightPerTenant = read('HERALD_MAX_IN_FLIGHT_PER_TENANT', (text) =>
+    text === '' ? undefined : parsePositiveCount(text),
+  );
   const allowedDestinations = read('HERALD_ALLOWED_DESTINATIONS', parseCidrList);
   // Node fires a timer longer than 2^31-1 ms (about 24.8 days) after 1 ms, hence the ceiling.
   const sweepInterval = read('HERALD_SWEEP_INTERVAL', durationWithin('100ms', '24d'));
@@ -147,6 +152,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     managementRateLimit,
     maxHeldPollsPerTenant,
     maxSubscriptionsPerTenant,
+    maxInFlightPerTenant,
     allowedDestinations,
     sweepInterval,
     shutdownGrace,

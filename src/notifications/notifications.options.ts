@@ -91,6 +91,13 @@ export interface NotificationsModuleOptions {
   /** Attempts in flight at once in one worker process, all subscriptions together. Default 100. */
   maxInFlightPerWorker?: number;
   /**
+   * Attempts in flight at once for one tenant's subscriptions together, per process, so one tenant
+   * with many slow or hanging receivers leaves slots to the others. Default a quarter of
+   * `maxInFlightPerWorker`, at least `maxInFlightPerSubscription` (and at most the worker's cap):
+   * 25 with the defaults.
+   */
+  maxInFlightPerTenant?: number;
+  /**
    * On shutdown, how long attempts in flight may take to finish; those still running then are
    * aborted and recorded as interrupted, due again at once. Default 10 s.
    */
@@ -114,6 +121,8 @@ export type ResolvedNotificationsOptions = Required<
 export function resolveNotificationsOptions(
   options: NotificationsModuleOptions,
 ): ResolvedNotificationsOptions {
+  const maxInFlightPerSubscription = options.maxInFlightPerSubscription ?? 10;
+  const maxInFlightPerWorker = options.maxInFlightPerWorker ?? 100;
   return {
     adminToken: options.adminToken,
     runSequencer: options.runSequencer ?? true,
@@ -145,8 +154,14 @@ export function resolveNotificationsOptions(
     allowedDestinations: options.allowedDestinations ?? [],
     resolveHost: options.resolveHost ?? resolveWithDns,
     sweepInterval: options.sweepInterval ?? 30 * SECOND,
-    maxInFlightPerSubscription: options.maxInFlightPerSubscription ?? 10,
-    maxInFlightPerWorker: options.maxInFlightPerWorker ?? 100,
+    maxInFlightPerSubscription,
+    maxInFlightPerWorker,
+    maxInFlightPerTenant:
+      options.maxInFlightPerTenant ??
+      Math.min(
+        maxInFlightPerWorker,
+        Math.max(maxInFlightPerSubscription, Math.ceil(maxInFlightPerWorker / 4)),
+      ),
     shutdownGrace: options.shutdownGrace ?? 10 * SECOND,
     secretRotationGrace: options.secretRotationGrace ?? DAY,
     clock: options.clock ?? systemClock,

@@ -11,10 +11,11 @@ export interface ReceivedWebhook {
 
 /**
  * What the receiver answers: a status (and headers), after `delayMs` if given, or `'hang'` to
- * never answer.
+ * never answer. A body given as bytes is sent as it is, valid UTF-8 or not.
  */
 export type Answer =
-  { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
+  | { status: number; headers?: Record<string, string>; body?: string | Buffer; delayMs?: number }
+  | 'hang';
 
 /** A real local HTTP server that records every webhook and answers as told. */
 export interface WebhookReceiver {

@@ -6,6 +6,17 @@ import type { ResolvedNotificationsOptions } from '../notifications.options';
 /** Every outcome an attempt can have, so each series exists (at 0) from the first scrape. */
 const ATTEMPT_OUTCOMES = ['succeeded', 'retrying', 'failed', 'interrupted'] as const;
 
+/** What became of an attempt whose outcome could not be recorded. */
+const RECORD_FAILURE_RESULTS = ['failed', 'lost'] as const;
+
+/** This process's webhook slots, as the dispatcher counts them; read at scrape time. */
+export interface SlotUsage {
+  /** Attempts in flight. */
+  inFlight: number;
+  /** Tenants holding every slot `maxInFlightPerTenant` lets them have. */
+  tenantsAtCap: number;
+}
+
 /**
  * Herald's Prometheus metrics, registered on the registry from the options (the host's, or one of
  * the module's own), so two apps in one process never clash on prom-client's global registry.
@@ -25,6 +36,14 @@ export class HeraldMetrics {
   readonly signingSecretFailures: Counter;
   /** Scrape-time reads that failed or ran out of time, by `source` (postgres, redis). */
   readonly collectErrors: Counter<'source'>;
+  /**
+   * Attempts whose outcome could not be recorded, by `result`: `failed` (the delivery was failed
+   * with the reason) or `lost` (not even that could be written; its lease brings it back).
+   */
+  readonly recordFailures: Counter<'result'>;
+  /** Times a subscription with a delivery ready waited because its tenant had every slot it may. */
+  readonly tenantCapWaits: Counter;
+  private slotUsage: () => SlotUsage = () => ({ inFlight: 0, tenantsAtCap: 0 });
 
   constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedNotificationsOptions) {
     this.registry = options.metricsRegistry;
@@ -70,10 +89,44 @@ export class HeraldMetrics {
       labelNames: ['source'],
       registers,
     });
+    this.recordFailures = new Counter({
+      name: 'herald_delivery_record_failures_total',
+      help: 'Webhook attempts whose outcome could not be recorded: failed with the reason, or lost to the lease',
+      labelNames: ['result'],
+      registers,
+    });
+    this.tenantCapWaits = new Counter({
+      name: 'herald_delivery_tenant_cap_waits_total',
+      help: 'Times a subscription with a delivery ready waited for a slot because its tenant had every slot its cap allows',
+      registers,
+    });
+    const readSlots = () => this.slotUsage();
+    new Gauge({
+      name: 'herald_delivery_attempts_in_flight',
+      help: 'Webhook attempts in flight in this process',
+      registers,
+      collect() {
+        this.set(readSlots().inFlight);
+      },
+    });
+    new Gauge({
+      name: 'herald_delivery_tenants_at_cap',
+      help: 'Tenants holding every webhook slot of this process that maxInFlightPerTenant allows them',
+      registers,
+      collect() {
+        this.set(readSlots().tenantsAtCap);
+      },
+    });
     for (const source of ['postgres', 'redis']) this.collectErrors.inc({ source }, 0);
+    for (const result of RECORD_FAILURE_RESULTS) this.recordFailures.inc({ result }, 0);
     for (const outcome of ATTEMPT_OUTCOMES) {
       this.deliveries.inc({ outcome }, 0);
       this.attemptDuration.zero({ outcome });
     }
+  }
+
+  /** Where the slot gauges read from: the dispatcher of this process, which registers itself. */
+  readSlotUsageFrom(read: () => SlotUsage): void {
+    this.slotUsage = read;
   }
 }

@@ -25,6 +25,11 @@ export interface ClaimedDelivery {
 // The conditional update is what keeps a stalled or duplicated job from recording twice: whoever
 // holds the lease owns the attempt. Deliveries of a disabled subscription fail instead (no
 // attempt), so they never sit pending behind a subscription that will not send them.
+// A due row whose lease is still set had its last attempt lost: recording clears the lease, and
+// so does handing a claim back. The lost attempt counts as a retry, and one lost when the schedule
+// ($4 retries) is used up fails the delivery, so a delivery whose outcome can never be recorded
+// runs out with the retry schedule instead of coming back every lease.
+// The tenant comes from the delivery itself: the dispatcher shares slots out by tenant.
 const CLAIM: PreparedStatement = {
   name: 'herald_claim_deliveries',
   text: `
@@ -39,7 +44,8 @@ const CLAIM: PreparedStatement = {
       AND (d.lease_until IS NULL OR d.lease_until < now())
   ),
   due AS (
-    SELECT d.id FROM herald.deliveries d
+    SELECT d.id, (d.lease_until IS NOT NULL AND d.retries >= $4) AS spent
+    FROM herald.deliveries d
     WHERE d.subscription_id = $1 AND d.status = 'pending'
       AND d.next_attempt_at <= now()
       AND (d.lease_until IS NULL OR d.lease_until < now())
@@ -48,15 +54,22 @@ const CLAIM: PreparedStatement = {
     LIMIT $2
     FOR UPDATE SKIP LOCKED
   ),
+  spent AS (
+    UPDATE herald.deliveries d
+    SET status = 'failed', lease_until = NULL, updated_at = now(),
+        last_error = 'attempt ' || d.attempts || ' was never recorded (its lease ran out) and the retry schedule is used up'
+    FROM due WHERE d.id = due.id AND due.spent
+  ),
   claimed AS (
     UPDATE herald.deliveries d
     SET attempts = d.attempts + 1, updated_at = now(),
+        retries = d.retries + (d.lease_until IS NOT NULL)::int,
         lease_until = now() + make_interval(secs => $3::double precision / 1000)
-    FROM due WHERE d.id = due.id
-    RETURNING d.id, d.subscription_id, d.attempts, d.retries, d.event_id
+    FROM due WHERE d.id = due.id AND NOT due.spent
+    RETURNING d.id, d.subscription_id, d.tenant_id, d.attempts, d.retries, d.event_id
   )
   SELECT c.id, c.subscription_id, c.attempts, c.retries, c.event_id, e.topic,
-         e.payload::text AS payload, e.created_at, e.tenant_id,
+         e.payload::text AS payload, e.created_at, c.tenant_id,
          s.url, s.secret, s.previous_secret, s.previous_secret_expires_at
   FROM claimed c
   JOIN herald.events e ON e.id = c.event_id
@@ -66,15 +79,23 @@ const CLAIM: PreparedStatement = {
 
 /**
  * Claims up to `limit` due deliveries of one subscription for an attempt each, leased for
- * `leaseMs`; the oldest events first.
+ * `leaseMs`; the oldest events first. A delivery whose last attempt was lost (its lease ran out
+ * unrecorded) counts it as a retry, and fails instead once that uses up the `retries` of the
+ * schedule.
  */
 export function claimDeliveries(
   dataSource: DataSource,
   subscriptionId: string,
   limit: number,
   leaseMs: number,
+  retries: number,
 ): Promise<ClaimedDelivery[]> {
-  return queryPrepared<ClaimedDelivery>(dataSource, CLAIM, [subscriptionId, limit, leaseMs]);
+  return queryPrepared<ClaimedDelivery>(dataSource, CLAIM, [
+    subscriptionId,
+    limit,
+    leaseMs,
+    retries,
+  ]);
 }
 
 /**

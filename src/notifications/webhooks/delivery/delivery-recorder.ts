@@ -5,6 +5,7 @@ import { queryPrepared, type PreparedStatement } from '../../common/prepared-sta
 import { toStorableText } from '../../common/storable-json';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
 import type { ClaimedDelivery } from './delivery-claim';
 import { DeliveryQueue } from './delivery-queue';
@@ -61,8 +62,27 @@ const INSERT_ATTEMPT = `
 interface Pending {
   claimed: ClaimedDelivery;
   result: AttemptResult;
-  resolve: () => void;
+  resolve: (outcome: AttemptOutcome) => void;
   reject: (error: unknown) => void;
+}
+
+/** What `last_error` and the attempt's error say when an outcome could not be recorded. */
+const RECORDING_FAILED = 'recording the attempt failed';
+
+/**
+ * Nothing about the attempt could be written, not even the delivery's failure: the delivery stays
+ * claimed until its lease runs out, and is then claimed again with the lost attempt counted as a
+ * retry.
+ */
+export class AttemptNotRecordedError extends Error {
+  constructor(deliveryId: string, attempt: number, cause: unknown) {
+    super(
+      `attempt ${attempt} of delivery ${deliveryId} could not be recorded, nor the delivery failed ` +
+        `(${describe(cause)}); it is attempted again once its lease runs out`,
+      { cause },
+    );
+    this.name = 'AttemptNotRecordedError';
+  }
 }
 
 /**
@@ -80,29 +100,38 @@ export class DeliveryRecorder {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(NotificationPublisher) private readonly publisher: NotificationPublisher,
+    @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
 
-  /** Records one attempt; resolves with what became of the delivery. */
+  /**
+   * Records one attempt; resolves with what became of the delivery. An outcome that cannot be
+   * recorded fails the delivery with the reason (see {@link recordingFailed}); rejects with
+   * {@link AttemptNotRecordedError} only when not even that could be written.
+   */
   async record(claimed: ClaimedDelivery, attempt: AttemptResult): Promise<AttemptOutcome> {
     // Error texts can carry what a receiver sent; one that Postgres refuses would fail the whole
     // batch it is recorded in, other tenants' successes with it.
     const result =
       attempt.error === undefined ? attempt : { ...attempt, error: toStorableText(attempt.error) };
-    if (result.interrupted) {
-      await this.interrupted(claimed, result);
-      return 'interrupted';
+    try {
+      if (result.interrupted) {
+        await this.interrupted(claimed, result);
+        return 'interrupted';
+      }
+      const verdict = judgeAttempt(result.statusCode, result.retryAfter, this.options.clock.now());
+      if (verdict.kind === 'success') return await this.succeeded(claimed, result);
+      return await this.failed(claimed, result, verdict);
+    } catch (error) {
+      return this.recordingFailed(claimed, result, error);
     }
-    const verdict = judgeAttempt(result.statusCode, result.retryAfter, this.options.clock.now());
-    if (verdict.kind === 'success') {
-      await this.succeeded(claimed, result);
-      return 'succeeded';
-    }
-    return this.failed(claimed, result, verdict);
   }
 
-  /** Queues a success for the next batch; resolves once it is stored. */
-  private succeeded(claimed: ClaimedDelivery, result: AttemptResult): Promise<void> {
+  /**
+   * Queues a success for the next batch; resolves once it is stored, or once the delivery is
+   * failed because it could not be (see {@link flush}).
+   */
+  private succeeded(claimed: ClaimedDelivery, result: AttemptResult): Promise<AttemptOutcome> {
     return new Promise((resolve, reject) => {
       this.queued.push({ claimed, result, resolve, reject });
       // One batch at a time: successes arriving while one is written gather for the next.
@@ -114,21 +143,78 @@ export class DeliveryRecorder {
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, MAX_BATCH);
       try {
-        await queryPrepared(this.dataSource, RECORD_SUCCESSES, [
-          batch.map((p) => p.claimed.id),
-          batch.map((p) => p.claimed.attempts),
-          batch.map((p) => p.result.startedAt),
-          batch.map((p) => p.result.durationMs),
-          batch.map((p) => p.result.statusCode ?? null),
-          batch.map((p) => p.result.snippet ?? null),
-        ]);
-        for (const pending of batch) pending.resolve();
+        await this.recordSuccesses(batch);
+        for (const pending of batch) pending.resolve('succeeded');
       } catch (error) {
-        // The leases run out and the sweeper hands these deliveries out again: sent twice, with
-        // one webhook-id, rather than lost.
-        for (const pending of batch) pending.reject(error);
+        if (batch.length === 1) {
+          batch[0].reject(error);
+          continue;
+        }
+        // One row Postgres refuses fails the whole statement: row by row, the others still go
+        // through, and only the row at fault is failed (by record()).
+        for (const pending of batch) {
+          await this.recordSuccesses([pending]).then(
+            () => pending.resolve('succeeded'),
+            (rowError: unknown) => pending.reject(rowError),
+          );
+        }
       }
     }
+  }
+
+  private async recordSuccesses(batch: Pending[]): Promise<void> {
+    await queryPrepared(this.dataSource, RECORD_SUCCESSES, [
+      batch.map((p) => p.claimed.id),
+      batch.map((p) => p.claimed.attempts),
+      batch.map((p) => p.result.startedAt),
+      batch.map((p) => p.result.durationMs),
+      batch.map((p) => p.result.statusCode ?? null),
+      batch.map((p) => p.result.snippet ?? null),
+    ]);
+  }
+
+  /**
+   * The attempt's outcome could not be recorded (Postgres refused a row, or could not be reached).
+   * Left as it is, the delivery would stay claimed and be sent again every lease period, outside
+   * the retry schedule, forever if the refusal is in what the receiver answered. It is failed
+   * instead, with the reason in `last_error`, an attempt row without the answer when one can be
+   * written, `herald_delivery_record_failures_total` and an error log line. When even the failure
+   * cannot be written (Postgres down), the lease brings the delivery back and the claim counts the
+   * lost attempt as a retry, so it still runs out with the schedule.
+   */
+  private async recordingFailed(
+    claimed: ClaimedDelivery,
+    result: AttemptResult,
+    cause: unknown,
+  ): Promise<AttemptOutcome> {
+    const reason = toStorableText(`${RECORDING_FAILED}: ${describe(cause)}`);
+    try {
+      try {
+        await this.dataSource.transaction(async (manager) => {
+          await this.insertAttempt(manager, claimed, {
+            startedAt: result.startedAt,
+            durationMs: result.durationMs,
+            statusCode: result.statusCode,
+            error: reason,
+          });
+          await this.finish(manager, claimed, reason);
+          await this.publishExhausted(manager, claimed, reason);
+        });
+      } catch {
+        // The attempt row or the event is what is refused: the delivery's own row still ends.
+        await this.finish(this.dataSource.manager, claimed, reason);
+      }
+    } catch (error) {
+      this.metrics.recordFailures.inc({ result: 'lost' });
+      throw new AttemptNotRecordedError(claimed.id, claimed.attempts, error);
+    }
+    this.metrics.recordFailures.inc({ result: 'failed' });
+    this.logger.error(
+      `Delivery ${claimed.id} (subscription ${claimed.subscription_id}, tenant ` +
+        `${claimed.tenant_id}) failed: attempt ${claimed.attempts} could not be recorded: ` +
+        describe(cause),
+    );
+    return 'failed';
   }
 
   /** The worker stopped before the receiver answered: the attempt counts, the next one is due now. */
@@ -293,4 +379,8 @@ export class DeliveryRecorder {
       { manager, idempotencyKey: `exhausted-${claimed.id}-${claimed.attempts}` },
     );
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -12,10 +12,10 @@ import { openSecrets, type OpenSecrets } from '../subscriptions/open-secrets';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { SecretBox, SigningSecretError } from '../subscriptions/secret-box';
 import { claimDeliveries, msUntilNextDue, type ClaimedDelivery } from './delivery-claim';
-import { DeliveryRecorder, type AttemptResult } from './delivery-recorder';
+import { AttemptNotRecordedError, DeliveryRecorder, type AttemptResult } from './delivery-recorder';
 import { DeliveryTelemetry } from './delivery-telemetry';
 import { DestinationGuard } from './destination-guard';
-import { InFlightLimiter } from './in-flight-limiter';
+import { InFlightLimiter, type SlotOwner } from './in-flight-limiter';
 import { signWebhook } from './webhook-signer';
 
 const SNIPPET_BYTES = 4096;
@@ -59,6 +59,8 @@ interface Drain {
   readonly wake: Signal;
   /** A hint arrived since the last claim: look again before ending. */
   hinted: boolean;
+  /** The subscription's tenant, known from its first claim on. */
+  tenantId?: string;
   /**
    * Claimed, waiting for a slot: up to `READY_ROUNDS` per slot, so a freed slot starts the next
    * attempt at once instead of after a claim's round trip to Postgres.
@@ -80,12 +82,6 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private readonly http: Dispatcher;
   private readonly limiter: InFlightLimiter;
   private readonly drains = new Map<string, Drain>();
-  /**
-   * Subscriptions with deliveries ready that found every slot of the process taken, in the order
-   * they found it so: a freed slot goes to the first, so a subscription with a long backlog cannot
-   * keep the slots it holds while another waits.
-   */
-  private readonly waitingForSlot = new Set<string>();
   /** Drain loops running, until they have handed back what they claimed and did not send. */
   private readonly draining = new Set<Promise<void>>();
   /** Attempts under way in this process, until their outcome is recorded. */
@@ -111,10 +107,15 @@ export class WebhookDispatcher implements OnModuleDestroy {
     this.http = guard.createDispatcher({
       connectTimeoutMs: Math.min(options.deliveryTimeout, 10_000),
     });
-    this.limiter = new InFlightLimiter(
-      options.maxInFlightPerSubscription,
-      options.maxInFlightPerWorker,
-    );
+    this.limiter = new InFlightLimiter({
+      perSubscription: options.maxInFlightPerSubscription,
+      perTenant: options.maxInFlightPerTenant,
+      overall: options.maxInFlightPerWorker,
+    });
+    metrics.readSlotUsageFrom(() => ({
+      inFlight: this.limiter.inFlight,
+      tenantsAtCap: this.limiter.tenantsAtCap,
+    }));
   }
 
   /**
@@ -148,7 +149,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       )
       .finally(() => {
         this.drains.delete(subscriptionId);
-        this.waitingForSlot.delete(subscriptionId);
+        this.limiter.leave(ownerOf(subscriptionId, drain));
         // Claimed but never started (shutdown, or a failed claim after earlier ones): handed back.
         return this.unclaim(drain.ready.splice(0).map((ready) => ready.delivery));
       });
@@ -178,10 +179,15 @@ export class WebhookDispatcher implements OnModuleDestroy {
     let idle = false;
     while (!this.closing) {
       this.startReady(subscriptionId, drain);
-      const free = this.limiter.free(subscriptionId);
-      // While every slot of the process is taken, a subscription's deliveries wait for the others'
-      // too, which no lease bounds: then only one round is claimed ahead, as before the buffer.
-      const buffer = this.limiter.full ? cap : cap * READY_ROUNDS;
+      const free = this.limiter.free(ownerOf(subscriptionId, drain));
+      // While every slot of the process or of the tenant is taken, a subscription's deliveries
+      // wait for the others' too, which no lease bounds: then only one round is claimed ahead, as
+      // before the buffer. So too before the first claim, which tells the tenant.
+      const contended =
+        drain.tenantId === undefined ||
+        this.limiter.full ||
+        this.limiter.tenantFull(drain.tenantId);
+      const buffer = contended ? cap : cap * READY_ROUNDS;
       const room = free + buffer - drain.ready.length;
       // Claim to fill free slots, or when the deliveries ready behind busy ones run low.
       if (room <= 0 || (free === 0 && drain.ready.length >= buffer / 2)) {
@@ -189,8 +195,15 @@ export class WebhookDispatcher implements OnModuleDestroy {
         continue;
       }
       drain.hinted = false;
-      const claimed = await claimDeliveries(this.dataSource, subscriptionId, room, this.leaseMs);
+      const claimed = await claimDeliveries(
+        this.dataSource,
+        subscriptionId,
+        room,
+        this.leaseMs,
+        this.options.retrySchedule.length,
+      );
       if (claimed.length > 0) {
+        drain.tenantId ??= claimed[0].tenant_id;
         const destination = this.destination(claimed[0]);
         drain.ready.push(...claimed.map((delivery) => ({ delivery, destination })));
         idle = false;
@@ -200,7 +213,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       // Nothing due. With attempts in flight or ready, wait for a slot (a finished attempt may
       // schedule a retry) or a hint; with none, wait for a retry due soon, or look once more after
       // a pause and end.
-      if (this.limiter.free(subscriptionId) < cap || drain.ready.length > 0) {
+      if (this.limiter.free({ subscriptionId }) < cap || drain.ready.length > 0) {
         await drain.wake.wait(this.options.deliveryTimeout);
         continue;
       }
@@ -216,24 +229,43 @@ export class WebhookDispatcher implements OnModuleDestroy {
     }
   }
 
-  /** Starts ready deliveries of the subscription while it has free slots. */
-  private startReady(subscriptionId: string, drain: Drain): void {
-    while (drain.ready.length > 0 && this.limiter.free(subscriptionId) > 0 && !this.closing) {
+  /**
+   * Starts ready deliveries of the subscription while it has free slots, at most `turn` of them.
+   * Deliveries left ready that wait for the process's or the tenant's slots (or for another turn)
+   * put the subscription in line for them.
+   */
+  private startReady(subscriptionId: string, drain: Drain, turn = Infinity): void {
+    let started = 0;
+    while (
+      drain.ready.length > 0 &&
+      started < turn &&
+      this.limiter.free(ownerOf(subscriptionId, drain)) > 0 &&
+      !this.closing
+    ) {
       const next = drain.ready.shift();
       if (next) this.start(next);
+      started += 1;
     }
-    if (drain.ready.length > 0 && this.limiter.full) this.waitingForSlot.add(subscriptionId);
+    if (drain.ready.length === 0 || this.closing) return;
+    // Ready deliveries carry the tenant even before the drain has noted it from a claim.
+    const tenantId = drain.tenantId ?? drain.ready[0].delivery.tenant_id;
+    const tenantFull = this.limiter.tenantFull(tenantId);
+    if (started < turn && !tenantFull && !this.limiter.full) return;
+    const joined = this.limiter.wait({ subscriptionId, tenantId });
+    if (joined && tenantFull) this.metrics.tenantCapWaits.inc();
   }
 
-  /** Hands the process's free slots to the subscriptions that waited for one, oldest first. */
+  /**
+   * Hands the process's free slots to the subscriptions in line for one, a slot a turn: tenants
+   * take turns, then each tenant's subscriptions (see {@link InFlightLimiter.next}).
+   */
   private serveWaiting(): void {
-    while (!this.limiter.full && !this.closing) {
-      const [subscriptionId] = this.waitingForSlot;
-      if (subscriptionId === undefined) return;
-      this.waitingForSlot.delete(subscriptionId);
-      const drain = this.drains.get(subscriptionId);
-      // Still ready and the slots full again: startReady puts it back, behind the others.
-      if (drain) this.startReady(subscriptionId, drain);
+    while (!this.closing) {
+      const next = this.limiter.next();
+      if (next === undefined) return;
+      const drain = this.drains.get(next.subscriptionId);
+      // Still ready after its turn: startReady puts it back in line, behind the others.
+      if (drain) this.startReady(next.subscriptionId, drain, 1);
     }
   }
 
@@ -254,11 +286,14 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   private start({ delivery, destination }: Ready): void {
-    const subscriptionId = delivery.subscription_id;
-    const release = this.limiter.acquire(subscriptionId);
+    const release = this.limiter.acquire({
+      subscriptionId: delivery.subscription_id,
+      tenantId: delivery.tenant_id,
+    });
     const attempt = this.send(delivery, destination, release).catch((error: unknown) => {
       // The lease runs out and the delivery is handed out again: at least once, never lost.
-      this.logger.warn(`Delivery ${delivery.id}: ${describe(error)}`);
+      if (error instanceof AttemptNotRecordedError) this.logger.error(error.message);
+      else this.logger.warn(`Delivery ${delivery.id}: ${describe(error)}`);
     });
     this.attempts.add(attempt);
     void attempt.finally(() => this.attempts.delete(attempt));
@@ -269,7 +304,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     destination: Destination,
     release: () => void,
   ): Promise<void> {
-    const wasFull = this.limiter.full;
+    const wasContended = this.limiter.full || this.limiter.tenantFull(delivery.tenant_id);
     let result: AttemptResult;
     try {
       result = await this.call(delivery, destination);
@@ -282,7 +317,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
         this.startReady(delivery.subscription_id, drain);
         drain.wake.notify();
       }
-      if (wasFull) for (const other of this.drains.values()) other.wake.notify();
+      // Drains that could not claim while the slots were taken may now.
+      if (wasContended) for (const other of this.drains.values()) other.wake.notify();
     }
     const outcome = await this.recorder.record(delivery, result);
     this.telemetry.attemptFinished({
@@ -452,6 +488,11 @@ function cutToSnippet(body: Buffer | string): string {
   if (typeof body === 'string' && Buffer.byteLength(body) <= SNIPPET_BYTES) return body;
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   return new StringDecoder('utf8').write(bytes.subarray(0, SNIPPET_BYTES));
+}
+
+/** The subscription's place in the slot count; its tenant once a claim has told it. */
+function ownerOf(subscriptionId: string, drain: Drain): SlotOwner {
+  return { subscriptionId, tenantId: drain.tenantId };
 }
 
 function describe(error: unknown): string {
