@@ -302,6 +302,31 @@ describe('webhook fan-out, delivery and retries', () => {
       expectAllVerified(receiver, sub.secret);
     });
 
+    it('starts a retry by hand afresh: an attempt lost before it does not count against its schedule', async () => {
+      const tenant = await createTenant(herald);
+      const receiver = await startReceiver();
+      receiver.answer = () => ({ status: 500, body: 'down' });
+      const sub = await createSubscription(herald, tenant, receiver.url, ['order.*']);
+      await publish(tenant, 'order.created');
+      const delivery = await settled(tenant, sub);
+      expect(delivery.attempts).toHaveLength(ATTEMPTS);
+      // What an attempt whose outcome was never recorded leaves behind: a lease run out.
+      await pgQuery(
+        db.url,
+        `UPDATE herald.deliveries SET lease_until = now() - interval '1 second' WHERE id = $1`,
+        [delivery.id],
+      );
+
+      await api().post(`/v1/deliveries/${delivery.id}/retry`).set(tenant.auth).expect(202);
+      await expectEventually(async () =>
+        expect(await storedDelivery(delivery.id)).toEqual({
+          status: 'failed',
+          attempts: 2 * ATTEMPTS,
+        }),
+      );
+      expect(receiver.received).toHaveLength(2 * ATTEMPTS);
+    });
+
     it('disables the subscription at once on 410 Gone and fails its pending deliveries', async () => {
       const tenant = await createTenant(herald);
       const receiver = await startReceiver();

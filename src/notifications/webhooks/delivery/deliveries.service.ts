@@ -84,11 +84,14 @@ export class DeliveriesService {
     });
   }
 
-  /** Retries one delivery now, from the start of the schedule; one in flight is left alone. */
+  /**
+   * Retries one delivery now, from the start of the schedule; one in flight is left alone. An
+   * expired lease is cleared, so an attempt lost before the retry is not counted against it.
+   */
   async retry(tenantId: string, id: string): Promise<DeliveryWithAttempts> {
     const [rows] = await this.dataSource.query<[DeliveryHint[], number]>(
       `UPDATE herald.deliveries SET status = 'pending', retries = 0, next_attempt_at = now(),
-         last_error = NULL, updated_at = now()
+         last_error = NULL, lease_until = NULL, updated_at = now()
        WHERE id = $1 AND tenant_id = $2 AND (lease_until IS NULL OR lease_until < now())
        RETURNING id, subscription_id, attempts`,
       [id, tenantId],
