@@ -50,6 +50,11 @@ describe('webhook destinations (SSRF guard)', () => {
       .expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, code: 'url_not_allowed' });
     expect(response.body.message).toEqual(expect.any(String));
+    if (url === 'http://localhost/') {
+      expect(response.body.message).toBe(
+        'url is not allowed: localhost resolves to a loopback address, which webhooks may not call',
+      );
+    }
     expect(await storedSubscriptions(tenant)).toEqual([]);
   });
 
@@ -102,6 +107,8 @@ describe('webhook destinations (SSRF guard)', () => {
         error: expect.stringMatching(/loopback/),
       });
       expect(delivery.lastError).toMatch(/loopback/);
+      // A name's refusal names the rule, never the address it resolved to.
+      if (sub === byName) expect(delivery.lastError).not.toMatch(/127\.0\.0\.1|::1/);
 
       // The test and retry paths go through the same guard.
       await api().post(`/v1/subscriptions/${sub.id}/test`).set(tenant.auth).expect(202);
