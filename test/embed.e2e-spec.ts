@@ -88,6 +88,29 @@ describe('embedding the module in a host app', () => {
     });
   });
 
+  it("marks the module's answers nosniff and no-store by itself, the host registering nothing", async () => {
+    const tenant = await host.get(TenantsService).create('headers');
+    const { key } = await host.get(ApiKeysService).create(tenant.id);
+    const answers = [
+      await request(baseUrl).get('/v1/subscriptions').set('Authorization', `Bearer ${key}`),
+      await request(baseUrl).get('/v1/subscriptions'),
+      await request(baseUrl)
+        .post('/v1/subscriptions')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ url: 'not a url', topics: [] }),
+    ];
+    // A success and two refusals (whatever status the host gives them).
+    expect(answers.map((answer) => answer.status >= 400)).toEqual([false, true, true]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      });
+      // Nothing of the standalone service's own headers: these came from the module.
+      expect(answer.headers['x-frame-options']).toBeUndefined();
+    }
+  });
+
   it('refuses an unknown tenant inside the host transaction with tenant_not_found, writing nothing', async () => {
     const unknownTenant = '00000000-0000-4000-8000-00000000dead';
     const publisher = host.get(NotificationPublisher);

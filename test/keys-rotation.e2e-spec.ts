@@ -36,9 +36,9 @@ async function readSealedSecrets(databaseUrl: string): Promise<SealedSecret[]> {
 
 /** What `box` opens each sealed secret to, or `null` where it cannot. */
 function openEach(box: SecretBox, secrets: SealedSecret[]): (string | null)[] {
-  return secrets.map(({ sealed }) => {
+  return secrets.map(({ id, column, sealed }) => {
     try {
-      return box.open(sealed);
+      return box.open(sealed, { subscriptionId: id, column });
     } catch {
       return null;
     }
@@ -147,12 +147,12 @@ describe('rotating the encryption key', () => {
     const [first, second] = [webhookSecret(), webhookSecret()];
     await pgQuery(db!.url, 'UPDATE herald.subscriptions SET secret = $2 WHERE id = $1', [
       id,
-      underA.seal(first),
+      underA.seal(first, { subscriptionId: id, column: 'secret' }),
     ]);
     let held: HeldTransaction | undefined = await holdTransaction(
       db!.url,
       'UPDATE herald.subscriptions SET secret = $2 WHERE id = $1',
-      [id, underA.seal(second)],
+      [id, underA.seal(second, { subscriptionId: id, column: 'secret' })],
     );
     try {
       const pass = resealer.resealOnce();
@@ -176,7 +176,9 @@ describe('rotating the encryption key', () => {
       'SELECT secret FROM herald.subscriptions WHERE id = $1',
       [id],
     );
-    expect(new SecretBox([KEY_B]).open(sealed.secret)).toBe(second);
+    expect(
+      new SecretBox([KEY_B]).open(sealed.secret, { subscriptionId: id, column: 'secret' }),
+    ).toBe(second);
 
     await request(rotating2.baseUrl)
       .post('/v1/events')

@@ -21,7 +21,7 @@ const KEY_B = randomBytes(32).toString('hex');
 /** What each attempt records, and the dispatcher logs, when no configured key opens the secret. */
 const CAUSE =
   'signing secret cannot be opened: HERALD_ENCRYPTION_KEY does not hold the key it was sealed ' +
-  'with (or the stored value was altered)';
+  'with (or the stored value was altered, or copied from another row or column)';
 
 /**
  * Short enough that attempts come every couple of seconds, long enough (about a minute of

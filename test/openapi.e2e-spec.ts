@@ -62,15 +62,21 @@ function expressRoutes(herald: TestApp): [string, string][] {
     router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
   };
   // Middleware applied to every path (nestjs-pino's request logger) is mounted by Nest as an
-  // all-methods `/{*path}` route: it serves nothing, so it is no endpoint to document.
-  return express.router.stack.flatMap(({ route }) =>
+  // all-methods `/{*path}` route: it serves nothing, so it is no endpoint to document. Middleware
+  // applied to some controllers (Herald's response headers) is mounted as routes on their paths
+  // again, a controller's root with a trailing slash too (Express matches it either way): each
+  // method and path counts once.
+  const routes = express.router.stack.flatMap(({ route }) =>
     route && !route.path.startsWith('/docs') && route.path !== '/{*path}'
-      ? Object.keys(route.methods).map((method): [string, string] => [
-          method,
-          route.path.replace(/:(\w+)/g, '{$1}'),
-        ])
+      ? Object.keys(route.methods).map(
+          (method) => `${method} ${route.path.replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}')}`,
+        )
       : [],
   );
+  return [...new Set(routes)].map((route): [string, string] => {
+    const [method, path] = route.split(' ');
+    return [method, path];
+  });
 }
 
 describe('OpenAPI document and Swagger UI', () => {

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { startConnectionRecorder, type ConnectionRecorder } from './utils/connection-recorder';
 import { createSubscription } from './utils/create-subscription';
 import { createTenant } from './utils/create-tenant';
@@ -46,15 +47,49 @@ describe('webhook destinations (DNS rebinding)', () => {
 
     expect(await receiver.connectionsSoFar()).toBe(0);
     expect(delivery).toMatchObject({ eventId: event.id, status: 'pending' });
+    // The error names the rule, not the address the name resolved to.
     expect(delivery.attempts[0]).toMatchObject({
       statusCode: null,
       error:
-        'DestinationNotAllowedError: localhost (127.0.0.1) is a loopback address, which webhooks may not call',
+        'DestinationNotAllowedError: localhost resolves to a loopback address, which webhooks may not call',
     });
+    expect(delivery.lastError).not.toContain('127.0.0.1');
     // The connect-time check asked the resolver itself, and was given the private address.
     expect(resolver.calls.slice(1)).toContainEqual({
       hostname: 'localhost',
       addresses: ['127.0.0.1'],
     });
   });
+
+  it.each([
+    ['10.20.30.40', 'a private address'],
+    ['169.254.1.2', 'a link-local address'],
+    ['127.0.0.9', 'a loopback address'],
+  ])(
+    'refuses on create and on PATCH a name resolving to %s, naming the rule (%s) and not the address',
+    async (address, rule) => {
+      const tenant = await createTenant(herald);
+      const message = `url is not allowed: internal.example resolves to ${rule}, which webhooks may not call`;
+
+      resolver.answer(address);
+      const created = await request(herald.baseUrl)
+        .post('/v1/subscriptions')
+        .set(tenant.auth)
+        .send({ url: 'http://internal.example/hook', topics: ['*'] })
+        .expect(400);
+      expect(created.body).toMatchObject({ code: 'url_not_allowed', message });
+      expect(JSON.stringify(created.body)).not.toContain(address);
+
+      resolver.answer(PUBLIC_ANSWER);
+      const subscription = await createSubscription(herald, tenant, 'http://public.example/hook');
+      resolver.answer(address);
+      const patched = await request(herald.baseUrl)
+        .patch(`/v1/subscriptions/${subscription.id}`)
+        .set(tenant.auth)
+        .send({ url: 'http://internal.example/hook' })
+        .expect(400);
+      expect(patched.body).toMatchObject({ code: 'url_not_allowed', message });
+      expect(JSON.stringify(patched.body)).not.toContain(address);
+    },
+  );
 });

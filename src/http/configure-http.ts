@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HeraldExceptionFilter } from './herald-exception.filter';
 import { jsonBodyErrors } from './json-body-errors';
+import { securityHeaders } from './security-headers';
 import { setupSwagger } from './swagger';
 import { trackHttpConnections } from '../metrics/track-http-connections';
 import { HeraldMetrics } from '../notifications/metrics/herald-metrics';
@@ -13,6 +14,8 @@ const BODY_LIMIT = '1mb';
 
 /** Everything HTTP-wide the service sets up on its Nest app: the same in production and tests. */
 export function configureHttp(app: NestExpressApplication): void {
+  // First, so every answer carries them: the body parser's refusals and 404s included.
+  app.use(securityHeaders());
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(jsonBodyErrors);
   app.useGlobalFilters(new HeraldExceptionFilter());

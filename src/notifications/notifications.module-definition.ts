@@ -12,7 +12,8 @@ export interface NotificationsModuleExtras {
   http: boolean;
 }
 
-const CONTROLLERS = [
+/** Herald's REST controllers, mounted unless `http: false`. */
+export const NOTIFICATIONS_CONTROLLERS = [
   TenantsController,
   EventsController,
   SubscriptionsController,
@@ -28,7 +29,7 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras<NotificationsModuleExtras>({ http: true }, (definition, extras) => ({
     ...definition,
-    controllers: extras.http ? CONTROLLERS : [],
+    controllers: extras.http ? NOTIFICATIONS_CONTROLLERS : [],
     providers: [...(definition.providers ?? []), { provide: HTTP_MOUNTED, useValue: extras.http }],
   }))
   .build();

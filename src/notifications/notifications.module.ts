@@ -1,8 +1,15 @@
 import { BullModule } from '@nestjs/bull';
-import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CLOCK, DELIVERY_QUEUE, HTTP_MOUNTED, RESOLVED_OPTIONS } from './notifications.constants';
+import { apiResponseHeaders } from './common/api-response-headers';
 import { DroppedConnectionListener } from './common/dropped-connection-listener';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 import { EventLogService } from './events/event-log.service';
@@ -18,6 +25,7 @@ import { ScrapeTimeGauges } from './metrics/scrape-time-gauges';
 import { EventsService } from './events/events.service';
 import {
   ConfigurableModuleClass,
+  NOTIFICATIONS_CONTROLLERS,
   NOTIFICATIONS_MODULE_OPTIONS,
   type OPTIONS_TYPE,
 } from './notifications.module-definition';
@@ -40,10 +48,7 @@ import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/delivery/destination-guard';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
-import {
-  createSecretBox,
-  requireEncryptionKey,
-} from './webhooks/subscriptions/create-secret-box';
+import { createSecretBox, requireEncryptionKey } from './webhooks/subscriptions/create-secret-box';
 import { SecretBox } from './webhooks/subscriptions/secret-box';
 import { SecretResealer } from './webhooks/subscriptions/secret-resealer';
 import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.service';
@@ -127,7 +132,17 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     RESOLVED_OPTIONS,
   ],
 })
-export class NotificationsModule extends ConfigurableModuleClass {
+export class NotificationsModule extends ConfigurableModuleClass implements NestModule {
+  constructor(@Inject(HTTP_MOUNTED) private readonly httpMounted: boolean) {
+    super();
+  }
+
+  /** Every answer of the mounted routes carries `nosniff` and `no-store`, set by the module itself. */
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.httpMounted)
+      consumer.apply(apiResponseHeaders).forRoutes(...NOTIFICATIONS_CONTROLLERS);
+  }
+
   /**
    * The module with `options`. Options that cannot work (no encryption key while the worker or
    * the routes are on, a key that is not 32 bytes) throw here, before the host connects to

@@ -194,7 +194,9 @@ describe('DestinationGuard', () => {
       const result = await lookupWith(new DestinationGuard([]), 'localhost', { all: true });
 
       expect(result.error).toBeInstanceOf(DestinationNotAllowedError);
-      expect(result.error?.message).toMatch(/^localhost \((127\.0\.0\.1|::1)\) is a loopback/);
+      expect(result.error?.message).toBe(
+        'localhost resolves to a loopback address, which webhooks may not call',
+      );
     });
 
     it('accepts localhost when loopback is allowed, handing over only checked addresses', async () => {
@@ -226,8 +228,37 @@ describe('DestinationGuard', () => {
 
       expect(result.error).toBeInstanceOf(DestinationNotAllowedError);
       expect(result.error?.message).toBe(
-        'rebind.test (10.0.0.1) is a private address, which webhooks may not call',
+        'rebind.test resolves to a private address, which webhooks may not call',
       );
+    });
+
+    it.each([
+      ['127.0.0.2', 'a loopback address'],
+      ['::1', 'a loopback address'],
+      ['10.1.2.3', 'a private address'],
+      ['172.16.5.4', 'a private address'],
+      ['192.168.7.7', 'a private address'],
+      ['::ffff:192.168.0.1', 'a private address'],
+      ['fd12:3456::1', 'a private (unique local) address'],
+      ['169.254.169.254', 'a link-local address'],
+      ['fe80::1', 'a link-local address'],
+      ['100.64.0.9', 'a shared (carrier-grade NAT) address'],
+      ['0.0.0.0', 'an unspecified address'],
+      ['224.0.0.1', 'a multicast address'],
+      ['192.0.2.1', 'a reserved address'],
+      ['64:ff9b::a00:1', 'a NAT64 address'],
+      ['2002:7f00:1::', 'a 6to4 tunnel address'],
+      ['100::1', 'a special-purpose address'],
+    ])('names the rule a name resolving to %s breaks (%s), never the address', async (ip, rule) => {
+      const guard = new DestinationGuard([], resolvingTo(ip));
+
+      const result = await lookupWith(guard, 'internal.test', { all: true });
+
+      expect(result.error).toBeInstanceOf(DestinationNotAllowedError);
+      expect(result.error?.message).toBe(
+        `internal.test resolves to ${rule}, which webhooks may not call`,
+      );
+      expect(result.error?.message).not.toContain(ip);
     });
 
     it('refuses a name that resolves to an IPv4-mapped private address', async () => {

@@ -196,8 +196,12 @@ export class DestinationGuard {
     return addresses;
   }
 
+  /**
+   * Why `ip` may not be called, or null. The message names the rule the address breaks, and the
+   * address itself only when it is the URL's own literal: repeating what a name resolved to would
+   * tell a tenant which internal names map to which private addresses.
+   */
   private refusalOf(ip: string, hostname?: string): DestinationNotAllowedError | null {
-    const subject = hostname === undefined ? ip : `${hostname} (${ip})`;
     let address: Address;
     try {
       // process() turns IPv4-mapped IPv6 (::ffff:127.0.0.1) into the IPv4 it carries.
@@ -205,7 +209,9 @@ export class DestinationGuard {
     } catch {
       return new DestinationNotAllowedError(
         'address_not_allowed',
-        `${subject} is not an IP address`,
+        hostname === undefined
+          ? `${ip} is not an IP address`
+          : `${hostname} resolves to something that is not an IP address`,
       );
     }
     if (
@@ -217,13 +223,37 @@ export class DestinationGuard {
     if (range === 'unicast' && (address.kind() === 'ipv4' || isGlobalUnicastV6(address))) {
       return null;
     }
-    const kind = range === 'unicast' ? 'non-global' : range;
+    const rule = RANGE_RULES[range] ?? 'a special-purpose address';
+    const subject = hostname === undefined ? `${ip} is` : `${hostname} resolves to`;
     return new DestinationNotAllowedError(
       'address_not_allowed',
-      `${subject} is a ${kind} address, which webhooks may not call`,
+      `${subject} ${rule}, which webhooks may not call`,
     );
   }
 }
+
+/**
+ * The rule each of ipaddr.js's ranges breaks, in words. `unicast` here is IPv6 outside the global
+ * unicast space; ranges not listed are named special-purpose.
+ */
+const RANGE_RULES: Partial<Record<string, string>> = {
+  loopback: 'a loopback address',
+  private: 'a private address',
+  uniqueLocal: 'a private (unique local) address',
+  linkLocal: 'a link-local address',
+  carrierGradeNat: 'a shared (carrier-grade NAT) address',
+  unspecified: 'an unspecified address',
+  broadcast: 'a broadcast address',
+  multicast: 'a multicast address',
+  reserved: 'a reserved address',
+  ipv4Mapped: 'an IPv4-mapped address',
+  rfc6052: 'a NAT64 address',
+  rfc6145: 'a NAT64 address',
+  '6to4': 'a 6to4 tunnel address',
+  teredo: 'a Teredo tunnel address',
+  benchmarking: 'a benchmarking address',
+  unicast: 'a non-global address',
+};
 
 /** The address in a URL hostname if it is an IP literal (`[...]` for IPv6), else undefined. */
 function ipLiteral(hostname: string): string | undefined {

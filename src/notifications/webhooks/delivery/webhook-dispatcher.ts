@@ -424,6 +424,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       opened = openSecrets(
         this.box,
         {
+          subscriptionId: delivery.subscription_id,
           secret: delivery.secret,
           previousSecret: delivery.previous_secret,
           previousSecretExpiresAt: delivery.previous_secret_expires_at,

@@ -1,16 +1,31 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-const VERSION = 1;
+/** Sealed before associated data bound a value to its row and column; still opened, never sealed. */
+const UNBOUND_VERSION = 1;
+/** Sealed with the subscription id and column as associated data. */
+const VERSION = 2;
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
 const OPEN_FAILED = 'signing secret cannot be opened';
 
+/** The columns of `herald.subscriptions` that hold sealed signing secrets. */
+export type SecretColumn = 'secret' | 'previous_secret';
+
+/**
+ * Where a sealed secret is stored. A value sealed for one slot opens only there: copied into
+ * another subscription's row, or from one column to the other, it does not open.
+ */
+export interface SecretSlot {
+  subscriptionId: string;
+  column: SecretColumn;
+}
+
 /**
  * A stored signing secret that no configured key opens: the key it was sealed with is gone, or the
- * value was altered. Deliveries that need it fail with this message and follow their retry
- * schedule, so restoring the key lets the next attempts succeed.
+ * value was altered or copied from elsewhere. Deliveries that need it fail with this message and
+ * follow their retry schedule, so restoring the key lets the next attempts succeed.
  */
 export class SigningSecretError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -21,8 +36,10 @@ export class SigningSecretError extends Error {
 
 /**
  * Encrypts signing secrets at rest with AES-256-GCM. A sealed value is
- * `version (1) | iv (12) | tag (16) | ciphertext`; the version byte leaves room to change the
- * scheme later without guessing what old rows hold.
+ * `version (1) | iv (12) | tag (16) | ciphertext`. Version 2 authenticates the version byte, the
+ * subscription id and the column as associated data, so a sealed value opens only in the slot it
+ * was sealed for. Version 1 values (the version byte alone authenticated) still open anywhere,
+ * and {@link reseal} moves them to version 2.
  *
  * It holds a list of keys so they can be rotated: the first seals, any of them opens, and
  * {@link reseal} moves a value sealed under an older key to the first.
@@ -48,52 +65,54 @@ export class SecretBox {
     this.keys = keys.map((key) => Buffer.from(key));
   }
 
-  /** Encrypts `plaintext` under the first key with a fresh random IV. */
-  seal(plaintext: string): Buffer {
+  /** Encrypts `plaintext` for `slot` under the first key with a fresh random IV. */
+  seal(plaintext: string, slot: SecretSlot): Buffer {
     const [key] = this.keys;
     if (!key) {
       throw new SigningSecretError(
         `signing secret cannot be sealed: no encryption key is configured (${this.keySource})`,
       );
     }
-    const version = Buffer.from([VERSION]);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    // The version byte is authenticated too, so it cannot be flipped to steer decoding.
-    cipher.setAAD(version);
+    cipher.setAAD(associatedData(VERSION, slot));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return Buffer.concat([version, iv, cipher.getAuthTag(), ciphertext]);
+    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), ciphertext]);
   }
 
   /**
-   * Decrypts a value made by {@link seal} under any of the keys.
+   * Decrypts a value {@link seal} made for `slot`, under any of the keys.
    *
-   * @throws SigningSecretError when the value is malformed, was altered, or no key opens it.
+   * @throws SigningSecretError when the value is malformed, was altered, was sealed for another
+   *   slot, or no key opens it.
    */
-  open(sealed: Buffer): string {
-    return this.openWithKey(sealed).plaintext;
+  open(sealed: Buffer, slot: SecretSlot): string {
+    return this.openWithKey(sealed, slot).plaintext;
   }
 
   /**
-   * The value sealed again under the first key when an older key opened it; null when the first
-   * key already seals it.
+   * The value sealed again for `slot` under the first key, in the current version; null when it
+   * already is. `sealedFor` is the slot the stored value was sealed for, when it was moved from
+   * another column (see {@link openSecrets}).
    *
    * @throws SigningSecretError as {@link open} does.
    */
-  reseal(sealed: Buffer): Buffer | null {
-    const { plaintext, keyIndex } = this.openWithKey(sealed);
-    return keyIndex === 0 ? null : this.seal(plaintext);
+  reseal(sealed: Buffer, slot: SecretSlot, sealedFor: SecretSlot = slot): Buffer | null {
+    const { plaintext, keyIndex } = this.openWithKey(sealed, sealedFor);
+    const current = keyIndex === 0 && sealed[0] === VERSION && sealedFor.column === slot.column;
+    return current ? null : this.seal(plaintext, slot);
   }
 
-  private openWithKey(sealed: Buffer): { plaintext: string; keyIndex: number } {
+  private openWithKey(sealed: Buffer, slot: SecretSlot): { plaintext: string; keyIndex: number } {
     if (sealed.length < HEADER_BYTES) {
       throw new SigningSecretError(
         `${OPEN_FAILED}: the stored value is too short (${sealed.length} bytes)`,
       );
     }
-    if (sealed[0] !== VERSION) {
+    const version = sealed[0];
+    if (version !== VERSION && version !== UNBOUND_VERSION) {
       throw new SigningSecretError(
-        `${OPEN_FAILED}: the stored value has unknown version ${sealed[0]}`,
+        `${OPEN_FAILED}: the stored value has unknown version ${version}`,
       );
     }
     if (this.keys.length === 0) {
@@ -101,12 +120,14 @@ export class SecretBox {
         `${OPEN_FAILED}: no encryption key is configured (${this.keySource})`,
       );
     }
+    const aad =
+      version === VERSION ? associatedData(VERSION, slot) : Buffer.from([UNBOUND_VERSION]);
     const iv = sealed.subarray(1, 1 + IV_BYTES);
     const tag = sealed.subarray(1 + IV_BYTES, HEADER_BYTES);
     const ciphertext = sealed.subarray(HEADER_BYTES);
     for (const [keyIndex, key] of this.keys.entries()) {
       const decipher = createDecipheriv('aes-256-gcm', key, iv);
-      decipher.setAAD(sealed.subarray(0, 1));
+      decipher.setAAD(aad);
       decipher.setAuthTag(tag);
       try {
         const plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
@@ -117,9 +138,20 @@ export class SecretBox {
     }
     throw new SigningSecretError(
       `${OPEN_FAILED}: ${this.keySource} does not hold the key it was sealed with ` +
-        '(or the stored value was altered)',
+        '(or the stored value was altered, or copied from another row or column)',
     );
   }
+}
+
+/**
+ * The version byte, then the slot as text: a UUID and a column name cannot run into each other
+ * across the separator, so no two slots share associated data.
+ */
+function associatedData(version: number, slot: SecretSlot): Buffer {
+  return Buffer.concat([
+    Buffer.from([version]),
+    Buffer.from(`herald.subscriptions/${slot.subscriptionId.toLowerCase()}/${slot.column}`, 'utf8'),
+  ]);
 }
 
 /**

@@ -11,7 +11,8 @@ import type { DataSource } from 'typeorm';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
-import { SecretBox } from './secret-box';
+import { currentSlot, previousSlot } from './open-secrets';
+import { SecretBox, SigningSecretError, type SecretColumn } from './secret-box';
 
 const PAGE = 500;
 
@@ -24,19 +25,23 @@ interface SealedRow {
 
 /** What one pass over every subscription found. */
 export interface ResealReport {
-  /** Secrets moved from an older key to the first. */
+  /** Secrets moved from an older key or the old format to the first key and the current format. */
   resealed: number;
-  /** Secrets still under an older key (changed by someone else during the pass; the next pass retries). */
+  /**
+   * Secrets still under an older key or in the old format (changed by someone else during the
+   * pass; the next pass retries).
+   */
   underOldKeys: number;
   /** Secrets that no configured key opens. */
   unopenable: number;
 }
 
 /**
- * Keeps signing secrets sealed under the first encryption key: at start and every
- * `resealInterval`, it reads every subscription's secrets and seals again those an older key
- * opened. Its gauges tell an operator when an old key can be removed (none left under it) and
- * when a key is missing (secrets that nothing opens). Every process with keys runs it; a secret
+ * Keeps signing secrets sealed under the first encryption key, in the current format (bound to
+ * their subscription and column): at start and every `resealInterval`, it reads every
+ * subscription's secrets and seals again those an older key opened or the old format held. Its
+ * gauges tell an operator when an old key can be removed (none left under it) and when a key is
+ * missing (secrets that nothing opens). Every process with keys runs it; a secret
  * changed meanwhile (a rotation) is left as it is, since each write is conditional on the value read.
  */
 @Injectable()
@@ -56,7 +61,9 @@ export class SecretResealer implements OnApplicationBootstrap, OnApplicationShut
     const registers = [metrics.registry];
     this.underOldKeys = new Gauge({
       name: 'herald_signing_secrets_under_old_keys',
-      help: 'Signing secrets sealed under an encryption key other than the first, at the last pass',
+      help:
+        'Signing secrets sealed under an encryption key other than the first, or in the old ' +
+        'format, at the last pass',
       registers,
     });
     this.unopenable = new Gauge({
@@ -123,14 +130,12 @@ export class SecretResealer implements OnApplicationBootstrap, OnApplicationShut
 
   private async resealColumn(
     id: string,
-    column: 'secret' | 'previous_secret',
+    column: SecretColumn,
     sealed: Buffer,
     report: ResealReport,
   ): Promise<void> {
-    let fresh: Buffer | null;
-    try {
-      fresh = this.box.reseal(sealed);
-    } catch {
+    const fresh = this.resealed(id, column, sealed);
+    if (fresh === undefined) {
       report.unopenable += 1;
       return;
     }
@@ -142,5 +147,23 @@ export class SecretResealer implements OnApplicationBootstrap, OnApplicationShut
     );
     if (changed === 1) report.resealed += 1;
     else report.underOldKeys += 1;
+  }
+
+  /**
+   * The value sealed again, null when it is current, undefined when no key opens it. A previous
+   * secret may still be sealed as the current one, moved there by a rotation that could not open
+   * it; it is sealed again for its own column.
+   */
+  private resealed(id: string, column: SecretColumn, sealed: Buffer): Buffer | null | undefined {
+    const slot = column === 'secret' ? currentSlot(id) : previousSlot(id);
+    const sealedFor = column === 'secret' ? [slot] : [slot, currentSlot(id)];
+    for (const from of sealedFor) {
+      try {
+        return this.box.reseal(sealed, slot, from);
+      } catch (error) {
+        if (!(error instanceof SigningSecretError)) throw error;
+      }
+    }
+    return undefined;
   }
 }

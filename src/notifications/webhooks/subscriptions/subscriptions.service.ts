@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
@@ -10,7 +11,7 @@ import { DestinationGuard, DestinationNotAllowedError } from '../delivery/destin
 import { generateWebhookSecret } from '../delivery/webhook-signer';
 import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
-import { openSecrets, type OpenSecrets } from './open-secrets';
+import { currentSlot, openSecrets, previousSlot, type OpenSecrets } from './open-secrets';
 import { SecretBox, SigningSecretError } from './secret-box';
 import { SubscriptionEntity } from './subscription.entity';
 
@@ -37,16 +38,19 @@ export class SubscriptionsService {
   ): Promise<{ subscription: SubscriptionEntity; secret: string }> {
     const url = await this.checkUrl(dto.url);
     const secret = dto.secret ?? generateWebhookSecret();
+    // The id is chosen here, not by Postgres, because the sealed secret is bound to it.
+    const id = randomUUID();
     const subscription = await this.subscriptions.manager.transaction(async (manager) => {
       await this.checkRoom(manager, tenantId);
       return manager.save(
         manager.create(SubscriptionEntity, {
+          id,
           tenantId,
           url,
           topics: unique(dto.topics),
           description: dto.description ?? null,
           enabled: true,
-          secret: this.box.seal(secret),
+          secret: this.box.seal(secret, currentSlot(id)),
         }),
       );
     });
@@ -140,13 +144,30 @@ export class SubscriptionsService {
   async rotateSecret(tenantId: string, id: string): Promise<SubscriptionSecrets> {
     const subscription = await this.get(tenantId, id);
     const secret = generateWebhookSecret();
-    subscription.previousSecret = subscription.secret;
+    subscription.previousSecret = this.asPreviousSecret(subscription);
     subscription.previousSecretExpiresAt = new Date(
       this.options.clock.now().getTime() + this.options.secretRotationGrace,
     );
-    subscription.secret = this.box.seal(secret);
+    subscription.secret = this.box.seal(secret, currentSlot(subscription.id));
     await this.subscriptions.save(subscription);
     return this.openSecrets(subscription);
+  }
+
+  /**
+   * The current secret sealed again for the previous-secret column. One that no key opens is moved
+   * unchanged: it signs again, beside the new one, should its key come back within the grace
+   * period (see {@link openSecrets}).
+   */
+  private asPreviousSecret(subscription: SubscriptionEntity): Buffer {
+    try {
+      return this.box.seal(
+        this.box.open(subscription.secret, currentSlot(subscription.id)),
+        previousSlot(subscription.id),
+      );
+    } catch (error) {
+      if (!(error instanceof SigningSecretError)) throw error;
+      return subscription.secret;
+    }
   }
 
   /** The secrets signing right now, opened. */
@@ -156,7 +177,11 @@ export class SubscriptionsService {
 
   private openSecrets(subscription: SubscriptionEntity): SubscriptionSecrets {
     try {
-      return openSecrets(this.box, subscription, this.options.clock.now());
+      return openSecrets(
+        this.box,
+        { ...subscription, subscriptionId: subscription.id },
+        this.options.clock.now(),
+      );
     } catch (error) {
       if (!(error instanceof SigningSecretError)) throw error;
       throw new NotificationsError(

@@ -1,0 +1,26 @@
+import helmet from 'helmet';
+import type { RequestHandler } from 'express';
+
+/**
+ * The service's security headers on every answer, through `helmet`: `nosniff`, no framing
+ * (`X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`, since the operator view and the portal
+ * have destructive buttons and Swagger UI takes a bearer token), and helmet's default CSP for
+ * Swagger UI and bull-board (scripts only from Herald itself), which both render under it.
+ *
+ * Left out: `upgrade-insecure-requests`, which would send a page served over plain http (a
+ * service inside a private network) to https it may not have; and HSTS, which belongs to
+ * whatever terminates TLS in front of the service. The portal sets its own stricter policy, and
+ * Herald's `/v1` routes add `Cache-Control: no-store` themselves (as they do inside any host).
+ */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    frameguard: { action: 'deny' },
+    strictTransportSecurity: false,
+  });
+}
