@@ -52,6 +52,19 @@ export interface NotificationsModuleOptions {
    * 100 per second; `false` turns the limit off.
    */
   managementRateLimit?: RateLimitRule | false;
+  /**
+   * Reads of events (`GET /v1/events`, opening `GET /v1/events/stream`) one API key may send per
+   * window, in this process; the admin token has a bucket of its own. A held poll counts as one
+   * read too, and also against `maxHeldPollsPerTenant`. Default 50 per second; `false` turns the
+   * limit off.
+   */
+  readRateLimit?: RateLimitRule | false;
+  /**
+   * Bytes a page of events may hold (each event's serialized payload and topic, plus 160 bytes for
+   * its other fields), for long polls, stream catch-up and wake-ups alike; a page always holds at
+   * least one event, whatever its size. Default 1 MiB.
+   */
+  maxPageBytes?: number;
   /** Long polls and event streams one tenant may hold open at once in this process. Default 1000. */
   maxHeldPollsPerTenant?: number;
   /** Subscriptions one tenant may have, enabled or not. Default 100. */
@@ -131,6 +144,8 @@ export function resolveNotificationsOptions(
     streamHeartbeatInterval: options.streamHeartbeatInterval ?? 15 * SECOND,
     publishRateLimit: options.publishRateLimit ?? { limit: 1000, window: SECOND },
     managementRateLimit: options.managementRateLimit ?? { limit: 100, window: SECOND },
+    readRateLimit: options.readRateLimit ?? { limit: 50, window: SECOND },
+    maxPageBytes: options.maxPageBytes ?? 1024 * 1024,
     maxHeldPollsPerTenant: options.maxHeldPollsPerTenant ?? 1000,
     maxSubscriptionsPerTenant: options.maxSubscriptionsPerTenant ?? 100,
     metricsRegistry: options.metricsRegistry ?? new Registry(),
