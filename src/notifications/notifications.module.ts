@@ -12,6 +12,7 @@ import { SequencedListener } from './events/sequenced-listener';
 import { WaiterRegistry } from './events/waiter-registry';
 import { HeldPollLimiter } from './limits/held-poll-limiter';
 import { RateLimitGuard } from './limits/rate-limit.guard';
+import { ReadRateLimiter } from './limits/read-rate-limiter';
 import { toThrottlerOptions } from './limits/throttler-options';
 import { HeraldMetrics } from './metrics/herald-metrics';
 import { ScrapeTimeGauges } from './metrics/scrape-time-gauges';
@@ -85,6 +86,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     ApiKeysService,
     ApiKeyGuard,
     HeldPollLimiter,
+    ReadRateLimiter,
     RateLimitGuard,
     // The throttler's providers, without ThrottlerModule: its options come from ours, and a host's
     // own ThrottlerModule (global) keeps its options and counters apart from Herald's.

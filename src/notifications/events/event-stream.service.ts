@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { parseCursor } from '../common/cursor';
 import { TopicFilter } from '../common/topic-filter';
 import { HeldPollLimiter } from '../limits/held-poll-limiter';
+import { ReadRateLimiter } from '../limits/read-rate-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import type { Principal } from '../tenants/principal';
@@ -25,6 +26,7 @@ export class EventStreamService {
     @Inject(LongPollService) private readonly longPoll: LongPollService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
     @Inject(HeldPollLimiter) private readonly limiter: HeldPollLimiter,
+    @Inject(ReadRateLimiter) private readonly readLimiter: ReadRateLimiter,
   ) {}
 
   /** Streams until the client leaves or the process shuts down. */
@@ -49,9 +51,12 @@ export class EventStreamService {
         signal,
         holdsPlace: true,
       });
-    // The first read and the place under the held-poll cap come before any header is sent, so a
-    // bad or expired cursor is a plain 400/410 and a tenant at its cap a plain 429.
-    let page = await poll(start === undefined ? undefined : parseCursor(start, field), 0);
+    // The first read, its place in the read budget and the place under the held-poll cap come
+    // before any header is sent, so a bad or expired cursor is a plain 400/410 and a caller over
+    // a limit a plain 429.
+    this.readLimiter.check(principal);
+    let page: EventPage = await poll(start === undefined ? undefined : parseCursor(start, field), 0);
+    await this.readLimiter.spend(principal);
     const release = this.limiter.acquire(tenantId);
     try {
       response.writeHead(200, {

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { parseCursor } from '../common/cursor';
 import { TopicFilter } from '../common/topic-filter';
+import { ReadRateLimiter } from '../limits/read-rate-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
@@ -26,6 +27,7 @@ export class EventsService {
     @Inject(NotificationPublisher) private readonly publisher: NotificationPublisher,
     @Inject(LongPollService) private readonly longPoll: LongPollService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(ReadRateLimiter) private readonly readLimiter: ReadRateLimiter,
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
   ) {}
 
@@ -44,11 +46,19 @@ export class EventsService {
 
   /**
    * Reads the caller's events after a cursor, holding the request up to `wait` seconds (default
-   * 30, capped by `longPollMaxWait`) when there are none yet.
+   * 30, capped by `longPollMaxWait`) when there are none yet. A read answered at once spends the
+   * caller's read budget.
+   *
+   * @throws NotificationsError `rate_limited` when that budget is spent
    */
-  read(principal: Principal, query: ReadEventsQuery, signal?: AbortSignal): Promise<EventPage> {
+  async read(
+    principal: Principal,
+    query: ReadEventsQuery,
+    signal?: AbortSignal,
+  ): Promise<EventPage> {
     const tenantId = resolveTenant(principal, query.tenantId);
-    return this.longPoll.poll({
+    this.readLimiter.check(principal);
+    const page = await this.longPoll.poll({
       tenantId,
       after: query.after === undefined ? undefined : parseCursor(query.after),
       filter: new TopicFilter(query.topics ?? []),
@@ -56,6 +66,8 @@ export class EventsService {
       waitMs: Math.min((query.wait ?? DEFAULT_WAIT_SECONDS) * 1000, this.options.longPollMaxWait),
       signal,
     });
+    if (!page.held) await this.readLimiter.spend(principal);
+    return page;
   }
 
   /** One event the caller may see; another tenant's event is `event_not_found`. */
