@@ -32,6 +32,8 @@ import { RetentionService } from './sequencer/retention.service';
 import { SequencerService } from './sequencer/sequencer.service';
 import { ApiKeyGuard } from './tenants/api-key.guard';
 import { ApiKeysService } from './tenants/api-keys.service';
+import { ApiKeyHolds } from './tenants/api-key-holds';
+import { ApiKeyRevocationListener } from './tenants/api-key-revocation-listener';
 import { TenantsService } from './tenants/tenants.service';
 import { DeliveriesService } from './webhooks/delivery/deliveries.service';
 import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
@@ -84,6 +86,8 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     RetentionService,
     TenantsService,
     ApiKeysService,
+    ApiKeyHolds,
+    ApiKeyRevocationListener,
     ApiKeyGuard,
     HeldPollLimiter,
     ReadRateLimiter,

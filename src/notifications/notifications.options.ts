@@ -31,7 +31,11 @@ export interface NotificationsModuleOptions {
   sequencerBatchInterval?: number;
   /** Fallback poll of the sequencer when no NOTIFY arrives. Default 2 s. */
   sequencerPollInterval?: number;
-  /** How long an authenticated API key is trusted without asking Postgres again. Default 5 s. */
+  /**
+   * How long an authenticated API key is trusted without asking Postgres again. Revocations reach
+   * every instance at once through NOTIFY; this bounds how long one can go unseen when a
+   * notification is lost. Default 5 s.
+   */
   apiKeyCacheTtl?: number;
   /** How often a standby sequencer tries to take the lock. Default 1 s. */
   sequencerStandbyInterval?: number;

@@ -9,13 +9,14 @@ import { NotificationsError, NotificationsErrorCode } from '../notifications.err
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { NotificationPublisher } from '../publisher/notification-publisher';
 import type { PublishedEvent } from '../publisher/publish.types';
+import { ApiKeyHolds } from '../tenants/api-key-holds';
 import type { Principal } from '../tenants/principal';
 import { resolveTenant } from '../tenants/resolve-tenant';
 import type { PublishEventDto } from './dto/publish-event.dto';
 import type { ReadEventsQuery } from './dto/read-events.query';
 import { EventEntity } from './event.entity';
 import type { EventPage } from './event-log.service';
-import { LongPollService } from './long-poll.service';
+import { LongPollService, type PolledPage } from './long-poll.service';
 
 const DEFAULT_LIMIT = 100;
 const DEFAULT_WAIT_SECONDS = 30;
@@ -28,6 +29,7 @@ export class EventsService {
     @Inject(LongPollService) private readonly longPoll: LongPollService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
     @Inject(ReadRateLimiter) private readonly readLimiter: ReadRateLimiter,
+    @Inject(ApiKeyHolds) private readonly holds: ApiKeyHolds,
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
   ) {}
 
@@ -47,9 +49,10 @@ export class EventsService {
   /**
    * Reads the caller's events after a cursor, holding the request up to `wait` seconds (default
    * 30, capped by `longPollMaxWait`) when there are none yet. A read answered at once spends the
-   * caller's read budget.
+   * caller's read budget. Revoking the caller's key ends a held read at once.
    *
-   * @throws NotificationsError `rate_limited` when that budget is spent
+   * @throws NotificationsError `rate_limited` when that budget is spent; `unauthorized` when the
+   *   key was revoked while the read was held
    */
   async read(
     principal: Principal,
@@ -58,14 +61,21 @@ export class EventsService {
   ): Promise<EventPage> {
     const tenantId = resolveTenant(principal, query.tenantId);
     this.readLimiter.check(principal);
-    const page = await this.longPoll.poll({
-      tenantId,
-      after: query.after === undefined ? undefined : parseCursor(query.after),
-      filter: new TopicFilter(query.topics ?? []),
-      limit: query.limit ?? DEFAULT_LIMIT,
-      waitMs: Math.min((query.wait ?? DEFAULT_WAIT_SECONDS) * 1000, this.options.longPollMaxWait),
-      signal,
-    });
+    const hold = this.holds.hold(principal, signal);
+    let page: PolledPage;
+    try {
+      page = await this.longPoll.poll({
+        tenantId,
+        after: query.after === undefined ? undefined : parseCursor(query.after),
+        filter: new TopicFilter(query.topics ?? []),
+        limit: query.limit ?? DEFAULT_LIMIT,
+        waitMs: Math.min((query.wait ?? DEFAULT_WAIT_SECONDS) * 1000, this.options.longPollMaxWait),
+        signal: hold.signal,
+      });
+    } finally {
+      hold.release();
+    }
+    hold.throwIfRevoked();
     if (!page.held) await this.readLimiter.spend(principal);
     return page;
   }
