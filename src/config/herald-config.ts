@@ -27,7 +27,7 @@ export interface HeraldConfig {
   publishRateLimit: RateLimitSetting | false;
   /** Management requests per window and API key (HERALD_RATE_LIMIT_MANAGEMENT); false when off. */
   managementRateLimit: RateLimitSetting | false;
-  /** Reads of events (polls, stream opens) per window and API key (HERALD_RATE_LIMIT_READ); false when off. */
+  /** Reads of events answered at once, per window and API key (HERALD_RATE_LIMIT_READ); false when off. */
   readRateLimit: RateLimitSetting | false;
   /** Bytes a page of events may hold, at least one event whatever its size (HERALD_MAX_PAGE_BYTES). */
   maxPageBytes: number;

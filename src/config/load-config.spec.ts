@@ -39,7 +39,7 @@ describe('loadConfig', () => {
         longPollMaxWait: 60_000,
         publishRateLimit: { limit: 1000, window: 1000 },
         managementRateLimit: { limit: 100, window: 1000 },
-        readRateLimit: { limit: 50, window: 1000 },
+        readRateLimit: { limit: 100, window: 1000 },
         maxPageBytes: 1_048_576,
         maxHeldPollsPerTenant: 1000,
         maxSubscriptionsPerTenant: 100,

@@ -57,10 +57,10 @@ export interface NotificationsModuleOptions {
    */
   managementRateLimit?: RateLimitRule | false;
   /**
-   * Reads of events (`GET /v1/events`, opening `GET /v1/events/stream`) one API key may send per
-   * window, in this process; the admin token has a bucket of its own. A held poll counts as one
-   * read too, and also against `maxHeldPollsPerTenant`. Default 50 per second; `false` turns the
-   * limit off.
+   * Reads of events answered at once (`GET /v1/events` that did not hold, and each opening of
+   * `GET /v1/events/stream`) one API key may send per window, in this process; the admin token has
+   * a bucket of its own. Polls that hold count against `maxHeldPollsPerTenant` instead. Default
+   * 100 per second; `false` turns the limit off.
    */
   readRateLimit?: RateLimitRule | false;
   /**
@@ -148,7 +148,7 @@ export function resolveNotificationsOptions(
     streamHeartbeatInterval: options.streamHeartbeatInterval ?? 15 * SECOND,
     publishRateLimit: options.publishRateLimit ?? { limit: 1000, window: SECOND },
     managementRateLimit: options.managementRateLimit ?? { limit: 100, window: SECOND },
-    readRateLimit: options.readRateLimit ?? { limit: 50, window: SECOND },
+    readRateLimit: options.readRateLimit ?? { limit: 100, window: SECOND },
     maxPageBytes: options.maxPageBytes ?? 1024 * 1024,
     maxHeldPollsPerTenant: options.maxHeldPollsPerTenant ?? 1000,
     maxSubscriptionsPerTenant: options.maxSubscriptionsPerTenant ?? 100,
