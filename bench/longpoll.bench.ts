@@ -226,6 +226,7 @@ async function main(): Promise<void> {
         // One tenant holds 10,000 polls and publishes flat out: limits on, but out of reach.
         HERALD_MAX_POLLS_PER_TENANT: '20000',
         HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
+        HERALD_RATE_LIMIT_READ: '1000000/1s',
         HERALD_ROLES: SERVER_ROLES,
         REDIS_URL: 'redis://127.0.0.1:6379',
       },

@@ -179,6 +179,7 @@ async function run(databaseName: string, databaseUrl: string): Promise<ScaleBenc
       HERALD_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       // The backlog is published as fast as the api takes it.
       HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
+      HERALD_RATE_LIMIT_READ: '1000000/1s',
       // A log line per attempt would measure the pipe to this process.
       LOG_LEVEL: 'warn',
     };

@@ -37,6 +37,7 @@ export async function startBenchApp(
       HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
       // One key publishes as fast as it can: the limit stays on (its cost is measured) but out of reach.
       HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
+      HERALD_RATE_LIMIT_READ: '1000000/1s',
       // A line per request is an operator's choice, and its cost is not what the benchmarks measure.
       LOG_LEVEL: 'warn',
     }),

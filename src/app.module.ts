@@ -51,6 +51,8 @@ export class AppModule {
           longPollMaxWait: config.longPollMaxWait,
           publishRateLimit: config.publishRateLimit,
           managementRateLimit: config.managementRateLimit,
+          readRateLimit: config.readRateLimit,
+          maxPageBytes: config.maxPageBytes,
           maxHeldPollsPerTenant: config.maxHeldPollsPerTenant,
           maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant,
           maxInFlightPerTenant: config.maxInFlightPerTenant,

@@ -27,6 +27,10 @@ export interface HeraldConfig {
   publishRateLimit: RateLimitSetting | false;
   /** Management requests per window and API key (HERALD_RATE_LIMIT_MANAGEMENT); false when off. */
   managementRateLimit: RateLimitSetting | false;
+  /** Reads of events answered at once, per window and API key (HERALD_RATE_LIMIT_READ); false when off. */
+  readRateLimit: RateLimitSetting | false;
+  /** Bytes a page of events may hold, at least one event whatever its size (HERALD_MAX_PAGE_BYTES). */
+  maxPageBytes: number;
   /** Long polls and streams one tenant may hold open in one process (HERALD_MAX_POLLS_PER_TENANT). */
   maxHeldPollsPerTenant: number;
   /** Subscriptions one tenant may have (HERALD_MAX_SUBSCRIPTIONS_PER_TENANT). */

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { parseEncryptionKey } from '../notifications';
 import { ConfigError } from './config-error';
+import { parseByteSize } from './byte-size';
 import { parseDuration } from './duration';
 import { parseRateLimit } from './rate-limit';
 import type { HeraldConfig, HeraldRole, LogLevel } from './herald-config';
@@ -30,6 +31,8 @@ const DEFAULTS = {
   HERALD_LONGPOLL_MAX_WAIT: '60s',
   HERALD_RATE_LIMIT_PUBLISH: '1000/1s',
   HERALD_RATE_LIMIT_MANAGEMENT: '100/1s',
+  HERALD_RATE_LIMIT_READ: '100/1s',
+  HERALD_MAX_PAGE_BYTES: '1MiB',
   HERALD_MAX_POLLS_PER_TENANT: '1000',
   HERALD_MAX_SUBSCRIPTIONS_PER_TENANT: '100',
   // Empty: the module's default, a share of the worker's slots.
@@ -87,6 +90,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   const longPollMaxWait = read('HERALD_LONGPOLL_MAX_WAIT', durationWithin('1s', '5m'));
   const publishRateLimit = read('HERALD_RATE_LIMIT_PUBLISH', parseRateLimit);
   const managementRateLimit = read('HERALD_RATE_LIMIT_MANAGEMENT', parseRateLimit);
+  const readRateLimit = read('HERALD_RATE_LIMIT_READ', parseRateLimit);
+  const maxPageBytes = read('HERALD_MAX_PAGE_BYTES', byteSizeWithin('1KiB', '64MiB'));
   const maxHeldPollsPerTenant = read('HERALD_MAX_POLLS_PER_TENANT', parsePositiveCount);
   const maxSubscriptionsPerTenant = read('HERALD_MAX_SUBSCRIPTIONS_PER_TENANT', parsePositiveCount);
   const maxInFlightPerTenant = read('HERALD_MAX_IN_FLIGHT_PER_TENANT', (text) =>
@@ -150,6 +155,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     longPollMaxWait,
     publishRateLimit,
     managementRateLimit,
+    readRateLimit,
+    maxPageBytes,
     maxHeldPollsPerTenant,
     maxSubscriptionsPerTenant,
     maxInFlightPerTenant,
@@ -219,6 +226,18 @@ function durationWithin(min: string, max?: string): (text: string) => number {
       throw new Error(`"${text}" must be ${range}`);
     }
     return ms;
+  };
+}
+
+function byteSizeWithin(min: string, max: string): (text: string) => number {
+  const minBytes = parseByteSize(min);
+  const maxBytes = parseByteSize(max);
+  return (text) => {
+    const bytes = parseByteSize(text);
+    if (bytes < minBytes || bytes > maxBytes) {
+      throw new Error(`"${text}" must be between ${min} and ${max}`);
+    }
+    return bytes;
   };
 }
 

@@ -7,6 +7,9 @@ export const PUBLISHED_CHANNEL = 'herald_published';
 /** Channel the sequencer NOTIFYs after stamping positions; long-poll waiters are woken from it. */
 export const SEQUENCED_CHANNEL = 'herald_sequenced';
 
+/** Channel revoking an API key NOTIFYs, with the key's id; every instance drops the key at once. */
+export const API_KEY_REVOKED_CHANNEL = 'herald_api_key_revoked';
+
 /** Session advisory lock key (two int4 halves) held by the one active sequencer cluster-wide. */
 export const SEQUENCER_LOCK_KEY: readonly [number, number] = [0x48524c44, 1];
 

@@ -19,6 +19,7 @@ import { SequencedListener } from './events/sequenced-listener';
 import { WaiterRegistry } from './events/waiter-registry';
 import { HeldPollLimiter } from './limits/held-poll-limiter';
 import { RateLimitGuard } from './limits/rate-limit.guard';
+import { ReadRateLimiter } from './limits/read-rate-limiter';
 import { toThrottlerOptions } from './limits/throttler-options';
 import { HeraldMetrics } from './metrics/herald-metrics';
 import { ScrapeTimeGauges } from './metrics/scrape-time-gauges';
@@ -39,6 +40,8 @@ import { RetentionService } from './sequencer/retention.service';
 import { SequencerService } from './sequencer/sequencer.service';
 import { ApiKeyGuard } from './tenants/api-key.guard';
 import { ApiKeysService } from './tenants/api-keys.service';
+import { ApiKeyHolds } from './tenants/api-key-holds';
+import { ApiKeyRevocationListener } from './tenants/api-key-revocation-listener';
 import { TenantsService } from './tenants/tenants.service';
 import { DeliveriesService } from './webhooks/delivery/deliveries.service';
 import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
@@ -88,8 +91,11 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     RetentionService,
     TenantsService,
     ApiKeysService,
+    ApiKeyHolds,
+    ApiKeyRevocationListener,
     ApiKeyGuard,
     HeldPollLimiter,
+    ReadRateLimiter,
     RateLimitGuard,
     // The throttler's providers, without ThrottlerModule: its options come from ours, and a host's
     // own ThrottlerModule (global) keeps its options and counters apart from Herald's.

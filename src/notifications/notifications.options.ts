@@ -31,7 +31,11 @@ export interface NotificationsModuleOptions {
   sequencerBatchInterval?: number;
   /** Fallback poll of the sequencer when no NOTIFY arrives. Default 2 s. */
   sequencerPollInterval?: number;
-  /** How long an authenticated API key is trusted without asking Postgres again. Default 5 s. */
+  /**
+   * How long an authenticated API key is trusted without asking Postgres again. Revocations reach
+   * every instance at once through NOTIFY; this bounds how long one can go unseen when a
+   * notification is lost. Default 5 s.
+   */
   apiKeyCacheTtl?: number;
   /** How often a standby sequencer tries to take the lock. Default 1 s. */
   sequencerStandbyInterval?: number;
@@ -52,6 +56,19 @@ export interface NotificationsModuleOptions {
    * 100 per second; `false` turns the limit off.
    */
   managementRateLimit?: RateLimitRule | false;
+  /**
+   * Reads of events answered at once (`GET /v1/events` that did not hold, and each opening of
+   * `GET /v1/events/stream`) one API key may send per window, in this process; the admin token has
+   * a bucket of its own. Polls that hold count against `maxHeldPollsPerTenant` instead. Default
+   * 100 per second; `false` turns the limit off.
+   */
+  readRateLimit?: RateLimitRule | false;
+  /**
+   * Bytes a page of events may hold (each event's serialized payload and topic, plus 160 bytes for
+   * its other fields), for long polls, stream catch-up and wake-ups alike; a page always holds at
+   * least one event, whatever its size. Default 1 MiB.
+   */
+  maxPageBytes?: number;
   /** Long polls and event streams one tenant may hold open at once in this process. Default 1000. */
   maxHeldPollsPerTenant?: number;
   /** Subscriptions one tenant may have, enabled or not. Default 100. */
@@ -140,6 +157,8 @@ export function resolveNotificationsOptions(
     streamHeartbeatInterval: options.streamHeartbeatInterval ?? 15 * SECOND,
     publishRateLimit: options.publishRateLimit ?? { limit: 1000, window: SECOND },
     managementRateLimit: options.managementRateLimit ?? { limit: 100, window: SECOND },
+    readRateLimit: options.readRateLimit ?? { limit: 100, window: SECOND },
+    maxPageBytes: options.maxPageBytes ?? 1024 * 1024,
     maxHeldPollsPerTenant: options.maxHeldPollsPerTenant ?? 1000,
     maxSubscriptionsPerTenant: options.maxSubscriptionsPerTenant ?? 100,
     metricsRegistry: options.metricsRegistry ?? new Registry(),

@@ -4,8 +4,10 @@ import { once } from 'node:events';
 import { parseCursor } from '../common/cursor';
 import { TopicFilter } from '../common/topic-filter';
 import { HeldPollLimiter } from '../limits/held-poll-limiter';
+import { ReadRateLimiter } from '../limits/read-rate-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
+import { ApiKeyHolds } from '../tenants/api-key-holds';
 import type { Principal } from '../tenants/principal';
 import { resolveTenant } from '../tenants/resolve-tenant';
 import { toEventDto } from './dto/event.dto';
@@ -25,9 +27,14 @@ export class EventStreamService {
     @Inject(LongPollService) private readonly longPoll: LongPollService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
     @Inject(HeldPollLimiter) private readonly limiter: HeldPollLimiter,
+    @Inject(ReadRateLimiter) private readonly readLimiter: ReadRateLimiter,
+    @Inject(ApiKeyHolds) private readonly holds: ApiKeyHolds,
   ) {}
 
-  /** Streams until the client leaves or the process shuts down. */
+  /**
+   * Streams until the client leaves, the process shuts down or the caller's key is revoked; a
+   * revoked key's stream ends at once with a `: revoked` comment.
+   */
   async stream(
     principal: Principal,
     query: StreamEventsQuery,
@@ -39,6 +46,8 @@ export class EventStreamService {
     const filter = new TopicFilter(query.topics ?? []);
     const start = lastEventId ?? query.after;
     const field = lastEventId === undefined ? 'after' : 'Last-Event-ID';
+    this.readLimiter.check(principal);
+    const hold = this.holds.hold(principal, signal);
     const poll = (after: bigint | undefined, waitMs: number) =>
       this.longPoll.poll({
         tenantId,
@@ -46,31 +55,42 @@ export class EventStreamService {
         filter,
         limit: PAGE,
         waitMs,
-        signal,
+        signal: hold.signal,
         holdsPlace: true,
       });
-    // The first read and the place under the held-poll cap come before any header is sent, so a
-    // bad or expired cursor is a plain 400/410 and a tenant at its cap a plain 429.
-    let page = await poll(start === undefined ? undefined : parseCursor(start, field), 0);
-    const release = this.limiter.acquire(tenantId);
     try {
-      response.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      response.write(': connected\n\n');
-      for (;;) {
-        await this.write(response, page);
-        if (signal.aborted || this.longPoll.isShuttingDown) break;
-        page = await poll(BigInt(page.nextCursor), this.options.streamHeartbeatInterval);
-        if (page.events.length === 0 && !signal.aborted)
-          await this.send(response, ': heartbeat\n\n');
+      // The first read, its place in the read budget and the place under the held-poll cap come
+      // before any header is sent, so a bad or expired cursor is a plain 400/410 and a caller
+      // over a limit a plain 429.
+      let page: EventPage = await poll(
+        start === undefined ? undefined : parseCursor(start, field),
+        0,
+      );
+      hold.throwIfRevoked();
+      await this.readLimiter.spend(principal);
+      const release = this.limiter.acquire(tenantId);
+      try {
+        response.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        response.write(': connected\n\n');
+        for (;;) {
+          await this.write(response, page);
+          if (hold.signal.aborted || this.longPoll.isShuttingDown) break;
+          page = await poll(BigInt(page.nextCursor), this.options.streamHeartbeatInterval);
+          if (page.events.length === 0 && !hold.signal.aborted)
+            await this.send(response, ': heartbeat\n\n');
+        }
+        if (hold.revoked) await this.send(response, ': revoked\n\n');
+      } finally {
+        release();
+        response.end();
       }
     } finally {
-      release();
-      response.end();
+      hold.release();
     }
   }
 

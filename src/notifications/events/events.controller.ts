@@ -58,14 +58,17 @@ export class EventsController {
     return toPublishedEventDto(event);
   }
 
-  // A follower re-polls as soon as it is answered, by design; the held-poll cap bounds these.
+  // Reads answered at once spend the read budget (ReadRateLimiter), known only after the first
+  // read of the log; a poll that holds takes a place under the held-poll cap instead.
   @Get()
   @RateLimit(false)
   @ApiOperation({
     summary: 'Long poll: events after a cursor',
     description:
       'Answers at once when events after `after` exist; otherwise holds the request up to `wait` ' +
-      'seconds and answers as soon as one arrives. On timeout: empty `events`, the same cursor.',
+      'seconds and answers as soon as one arrives. On timeout: empty `events`, the same cursor. ' +
+      'A page stops at `limit` events or at the byte budget (about 1 MiB by default), whichever ' +
+      'comes first, and always holds at least one event; `nextCursor` continues after its last.',
   })
   @ApiOkResponse({ type: EventPageDto })
   @ApiErrors(400, 404, 410)

@@ -3,18 +3,20 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { parseCursor } from '../common/cursor';
 import { TopicFilter } from '../common/topic-filter';
+import { ReadRateLimiter } from '../limits/read-rate-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { NotificationPublisher } from '../publisher/notification-publisher';
 import type { PublishedEvent } from '../publisher/publish.types';
+import { ApiKeyHolds } from '../tenants/api-key-holds';
 import type { Principal } from '../tenants/principal';
 import { resolveTenant } from '../tenants/resolve-tenant';
 import type { PublishEventDto } from './dto/publish-event.dto';
 import type { ReadEventsQuery } from './dto/read-events.query';
 import { EventEntity } from './event.entity';
 import type { EventPage } from './event-log.service';
-import { LongPollService } from './long-poll.service';
+import { LongPollService, type PolledPage } from './long-poll.service';
 
 const DEFAULT_LIMIT = 100;
 const DEFAULT_WAIT_SECONDS = 30;
@@ -26,6 +28,8 @@ export class EventsService {
     @Inject(NotificationPublisher) private readonly publisher: NotificationPublisher,
     @Inject(LongPollService) private readonly longPoll: LongPollService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(ReadRateLimiter) private readonly readLimiter: ReadRateLimiter,
+    @Inject(ApiKeyHolds) private readonly holds: ApiKeyHolds,
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
   ) {}
 
@@ -44,18 +48,36 @@ export class EventsService {
 
   /**
    * Reads the caller's events after a cursor, holding the request up to `wait` seconds (default
-   * 30, capped by `longPollMaxWait`) when there are none yet.
+   * 30, capped by `longPollMaxWait`) when there are none yet. A read answered at once spends the
+   * caller's read budget. Revoking the caller's key ends a held read at once.
+   *
+   * @throws NotificationsError `rate_limited` when that budget is spent; `unauthorized` when the
+   *   key was revoked while the read was held
    */
-  read(principal: Principal, query: ReadEventsQuery, signal?: AbortSignal): Promise<EventPage> {
+  async read(
+    principal: Principal,
+    query: ReadEventsQuery,
+    signal?: AbortSignal,
+  ): Promise<EventPage> {
     const tenantId = resolveTenant(principal, query.tenantId);
-    return this.longPoll.poll({
-      tenantId,
-      after: query.after === undefined ? undefined : parseCursor(query.after),
-      filter: new TopicFilter(query.topics ?? []),
-      limit: query.limit ?? DEFAULT_LIMIT,
-      waitMs: Math.min((query.wait ?? DEFAULT_WAIT_SECONDS) * 1000, this.options.longPollMaxWait),
-      signal,
-    });
+    this.readLimiter.check(principal);
+    const hold = this.holds.hold(principal, signal);
+    let page: PolledPage;
+    try {
+      page = await this.longPoll.poll({
+        tenantId,
+        after: query.after === undefined ? undefined : parseCursor(query.after),
+        filter: new TopicFilter(query.topics ?? []),
+        limit: query.limit ?? DEFAULT_LIMIT,
+        waitMs: Math.min((query.wait ?? DEFAULT_WAIT_SECONDS) * 1000, this.options.longPollMaxWait),
+        signal: hold.signal,
+      });
+    } finally {
+      hold.release();
+    }
+    hold.throwIfRevoked();
+    if (!page.held) await this.readLimiter.spend(principal);
+    return page;
   }
 
   /** One event the caller may see; another tenant's event is `event_not_found`. */

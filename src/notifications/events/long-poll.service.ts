@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TopicFilter } from '../common/topic-filter';
 import { HeldPollLimiter } from '../limits/held-poll-limiter';
+import { RESOLVED_OPTIONS } from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { EventLogService, type EventPage } from './event-log.service';
+import { fitPage } from './fit-page';
 import { WaiterRegistry } from './waiter-registry';
 
 /** What to poll for. */
@@ -22,6 +25,12 @@ export interface PollRequest {
   holdsPlace?: boolean;
 }
 
+/** A polled page, and whether the poll held before it was answered. */
+export interface PolledPage extends EventPage {
+  /** False when the poll was answered from its first read of the log, without waiting. */
+  held: boolean;
+}
+
 /**
  * The remote event: answers at once when events after the cursor exist, else holds the request
  * until one is sequenced, the wait runs out, the client leaves or the process shuts down.
@@ -32,6 +41,7 @@ export class LongPollService {
     @Inject(EventLogService) private readonly log: EventLogService,
     @Inject(WaiterRegistry) private readonly registry: WaiterRegistry,
     @Inject(HeldPollLimiter) private readonly limiter: HeldPollLimiter,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
 
   /** Whether held polls are being answered for shutdown. */
@@ -40,12 +50,15 @@ export class LongPollService {
   }
 
   /** Polls the log; see {@link PollRequest}. */
-  async poll(request: PollRequest): Promise<EventPage> {
+  async poll(request: PollRequest): Promise<PolledPage> {
     let release: (() => void) | undefined;
+    let held = false;
     try {
-      return await this.hold(request, () => {
+      const page = await this.hold(request, () => {
         if (!request.holdsPlace) release ??= this.limiter.acquire(request.tenantId);
+        held = true;
       });
+      return { ...page, held };
     } finally {
       release?.();
     }
@@ -87,7 +100,7 @@ export class LongPollService {
       const outcome = await waiter.wait(remaining, signal);
       switch (outcome.kind) {
         case 'events': {
-          const events = outcome.events.slice(0, limit);
+          const events = fitPage(outcome.events, limit, this.options.maxPageBytes);
           return { events, nextCursor: events.at(-1)?.cursor ?? page.nextCursor, head: page.head };
         }
         case 'recheck':

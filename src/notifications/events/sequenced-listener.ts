@@ -12,23 +12,52 @@ import { createPgClient } from '../common/pg-client';
 import { Signal } from '../common/signal';
 import { RESOLVED_OPTIONS, SEQUENCED_CHANNEL } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
+import { EVENT_BYTES } from './event-log.service';
 import { WaiterRegistry, type SequencedEvent } from './waiter-registry';
 
 interface BatchRow {
   id: string;
   tenant_id: string;
   topic: string;
-  payload: Record<string, unknown>;
+  /** Null on the row the batch stopped before: the budget was spent. */
+  payload: Record<string, unknown> | null;
   position: string;
   created_at: Date;
+  bytes: number;
 }
 
 /** Positions read per query when catching up a large gap (after a long disconnect). */
 const MAX_BATCH = 5000;
 
+/**
+ * Bytes of events one query brings into memory (at least one event, whatever its size); the rest
+ * of the range is read by the next query.
+ */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+/** The next event after `cursor`, up to the batch's end, of a tenant with waiters. */
+const nextEvent = (cursor: string) => `
+  SELECT e.id, e.tenant_id, e.topic, e.payload, e.position, e.created_at, ${EVENT_BYTES} AS bytes
+  FROM herald.events e
+  WHERE e.position > ${cursor} AND e.position <= $2 AND e.tenant_id = ANY($3::uuid[])
+  ORDER BY e.position
+  LIMIT 1`;
+
+// Walked one event at a time like a page (see EventLogService), so that a range of large events
+// is never read whole; the event past the budget comes back without its payload, to say where
+// the batch stopped.
 const READ_BATCH = `
-  SELECT id, tenant_id, topic, payload, position, created_at FROM herald.events
-  WHERE position > $1 AND position <= $2 AND tenant_id = ANY($3::uuid[])
+  WITH RECURSIVE batch AS (
+    SELECT first_event.*, first_event.bytes AS total, 1 AS n
+    FROM (${nextEvent('$1')}) first_event
+    UNION ALL
+    SELECT next_event.*, batch.total + next_event.bytes, batch.n + 1
+    FROM batch CROSS JOIN LATERAL (${nextEvent('batch.position')}) next_event
+    WHERE batch.n = 1 OR batch.total <= $4::bigint
+  )
+  SELECT id, tenant_id, topic, position, created_at, bytes,
+    CASE WHEN n = 1 OR total <= $4::bigint THEN payload END AS payload
+  FROM batch
   ORDER BY position`;
 
 /**
@@ -124,33 +153,43 @@ export class SequencedListener implements OnApplicationBootstrap, OnApplicationS
       const from = this.handedOver;
       const to = this.target - from > MAX_BATCH ? from + BigInt(MAX_BATCH) : this.target;
       const tenants = this.registry.tenants();
-      if (tenants.length > 0) await this.handOver(from, to, tenants);
-      this.handedOver = to;
+      this.handedOver = tenants.length > 0 ? await this.handOver(from, to, tenants) : to;
     }
   }
 
-  private async handOver(from: bigint, to: bigint, tenants: string[]): Promise<void> {
+  /** Hands over (from, to], or less of it when the byte budget runs out; returns how far. */
+  private async handOver(from: bigint, to: bigint, tenants: string[]): Promise<bigint> {
     try {
       const rows = await this.dataSource.query<BatchRow[]>(READ_BATCH, [
         from.toString(),
         to.toString(),
         tenants,
+        MAX_BATCH_BYTES,
       ]);
-      this.registry.deliver(from, rows.map(toSequencedEvent));
+      const stop = rows.at(-1);
+      const cut = stop !== undefined && stop.payload === null;
+      const through = cut ? BigInt(stop.position) - 1n : to;
+      this.registry.deliver(from, rows.flatMap(toSequencedEvent));
+      return through;
     } catch (error) {
       this.logger.warn(`Could not read events (${from}, ${to}]; waiters re-read: ${String(error)}`);
       this.registry.recheckAll();
+      return to;
     }
   }
 }
 
-function toSequencedEvent(row: BatchRow): SequencedEvent {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    topic: row.topic,
-    payload: row.payload,
-    cursor: row.position,
-    createdAt: row.created_at,
-  };
+function toSequencedEvent(row: BatchRow): SequencedEvent[] {
+  if (row.payload === null) return [];
+  return [
+    {
+      id: row.id,
+      tenantId: row.tenant_id,
+      topic: row.topic,
+      payload: row.payload,
+      cursor: row.position,
+      createdAt: row.created_at,
+      bytes: row.bytes,
+    },
+  ];
 }

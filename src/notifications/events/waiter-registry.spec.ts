@@ -16,6 +16,7 @@ function sequenced(tenantId: string, topic: string, position: number): Sequenced
     payload: { position },
     cursor: String(position),
     createdAt: new Date(NOW.getTime() - 200),
+    bytes: 200,
   };
 }
 

@@ -9,6 +9,7 @@ const event: LoggedEvent = {
   payload: { orderId: 'o_1' },
   cursor: '7',
   createdAt: new Date('2025-01-01T00:00:00Z'),
+  bytes: 200,
 };
 
 /** Tracks the outcome of a waiter without awaiting it. */

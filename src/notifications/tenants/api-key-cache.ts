@@ -5,8 +5,8 @@ const MAX_ENTRIES = 10_000;
 
 /**
  * Remembers authenticated keys for a few seconds, so a busy client costs no database round trip
- * per request. Revoking a key evicts it here at once; other instances see the revocation when
- * their entry expires (at most the TTL).
+ * per request. Revoking a key evicts it here at once, on every instance (through NOTIFY); the TTL
+ * bounds how long a revocation can go unseen when a notification is lost.
  */
 export class ApiKeyCache {
   private readonly entries = new Map<string, { principal: Principal; expires: number }>();
@@ -34,6 +34,11 @@ export class ApiKeyCache {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(hash, { principal, expires: this.clock.now().getTime() + this.ttlMs });
+  }
+
+  /** Forgets every key. */
+  clear(): void {
+    this.entries.clear();
   }
 
   /** Forgets a key, by its id. */

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import { ApiKeysService } from './api-keys.service';
+import { invalidCredentials } from './invalid-credentials';
 import { ACCESS_METADATA } from '../notifications.constants';
 import type { AccessLevel, AuthenticatedRequest, Principal } from './principal';
 
@@ -41,12 +42,7 @@ export class ApiKeyGuard implements CanActivate {
   private async authenticate(header: string | undefined): Promise<Principal> {
     const token = header ? BEARER.exec(header)?.[1] : undefined;
     const principal = token ? await this.apiKeys.authenticate(token) : undefined;
-    if (!principal) {
-      throw new NotificationsError(
-        NotificationsErrorCode.Unauthorized,
-        'Missing or invalid credentials: send Authorization: Bearer <admin token or API key>',
-      );
-    }
+    if (!principal) throw invalidCredentials();
     return principal;
   }
 }

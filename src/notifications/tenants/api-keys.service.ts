@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
-import { RESOLVED_OPTIONS } from '../notifications.constants';
+import type { Repository } from 'typeorm';
+import { API_KEY_REVOKED_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyCache } from './api-key-cache';
+import { ApiKeyHolds } from './api-key-holds';
 import { generateApiKey, hashApiKey, looksLikeApiKey, secretsEqual } from './api-key-secret';
 import type { Principal } from './principal';
 import { TenantsService } from './tenants.service';
@@ -16,6 +17,14 @@ export interface CreatedApiKey {
   key: string;
 }
 
+// The notification goes out when the update commits, also for a key revoked before (revoking
+// again is how an operator makes sure every instance has dropped it).
+const REVOKE = `
+  WITH revoked AS (
+    UPDATE herald.api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING id
+  )
+  SELECT id, pg_notify('${API_KEY_REVOKED_CHANNEL}', id::text) FROM revoked`;
+
 /** Issues, revokes and checks credentials. */
 @Injectable()
 export class ApiKeysService {
@@ -25,6 +34,7 @@ export class ApiKeysService {
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     @Inject(TenantsService) private readonly tenants: TenantsService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(ApiKeyHolds) private readonly holds: ApiKeyHolds,
   ) {
     this.cache = new ApiKeyCache(options.apiKeyCacheTtl, options.clock);
   }
@@ -37,16 +47,41 @@ export class ApiKeysService {
     return { entity, key };
   }
 
-  /** Revokes a key; revoking a revoked key changes nothing. */
+  /**
+   * Revokes a key: from then on it authenticates nowhere, and what it holds open (streams, held
+   * polls) ends, on this instance at once and on the others when they hear the notification.
+   * Revoking a revoked key keeps its time of revocation.
+   */
   async revoke(id: string): Promise<void> {
-    const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (result.affected === 0 && !(await this.keys.existsBy({ id }))) {
+    const rows = await this.keys.query<{ id: string }[]>(REVOKE, [id]);
+    if (rows.length === 0) {
       throw new NotificationsError(
         NotificationsErrorCode.ApiKeyNotFound,
         `API key ${id} not found`,
       );
     }
-    this.cache.evict(id);
+    this.forget(id);
+  }
+
+  /** Drops a revoked key from the cache and ends what it holds open in this process. */
+  forget(apiKeyId: string): void {
+    this.cache.evict(apiKeyId);
+    this.holds.revoke(apiKeyId);
+  }
+
+  /**
+   * After revocations may have been missed (the listener was disconnected): empties the cache, and
+   * ends what revoked keys hold open.
+   */
+  async forgetMissedRevocations(): Promise<void> {
+    this.cache.clear();
+    const held = this.holds.heldKeys();
+    if (held.length === 0) return;
+    const revoked = await this.keys.query<{ id: string }[]>(
+      'SELECT id FROM herald.api_keys WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL',
+      [held],
+    );
+    for (const { id } of revoked) this.forget(id);
   }
 
   /** The principal a bearer token stands for, or undefined when it stands for nobody. */
