@@ -126,17 +126,8 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     DeliverySweeper,
     DeliveryTelemetry,
   ],
-  exports: [
-    NotificationPublisher,
-    DeliveryQueue,
-    DeliverySweeper,
-    SubscriptionsService,
-    SequencerService,
-    RetentionService,
-    HeraldMetrics,
-    WaiterRegistry,
-    RESOLVED_OPTIONS,
-  ],
+  // Exactly the injectable classes index.ts exports (test/package/module-exports.e2e-spec.ts).
+  exports: [NotificationPublisher, TenantsService, ApiKeysService, HeraldMetrics, DeliveryQueue],
 })
 export class NotificationsModule extends ConfigurableModuleClass implements NestModule {
   constructor(@Inject(HTTP_MOUNTED) private readonly httpMounted: boolean) {
