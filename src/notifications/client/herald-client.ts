@@ -1,10 +1,14 @@
 /** An event as the long-poll API returns it. */
 export interface HeraldEvent {
+  /** The event's id, the same as the `webhook-id` of its webhooks. */
   id: string;
+  /** Its topic, e.g. `order.created`. */
   topic: string;
+  /** The JSON object it was published with. */
   payload: Record<string, unknown>;
   /** Pass it as `after` to resume right after this event. */
   cursor: string;
+  /** When it was published, ISO 8601. */
   createdAt: string;
 }
 
