@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Fan-out finds an event's subscriptions through an index instead of testing every pattern of
- * every subscription of the tenant.
+ * every subscription of the tenant, and a replay keeps what it still has to schedule in a row of
+ * its own, which a background pager works through a page per transaction.
  *
  * An event topic is matched by at most a handful of patterns: itself, each dotted prefix
  * followed by `.*`, and `*` (not for operational `webhook.*` topics, which only subscriptions
@@ -49,9 +50,20 @@ export class BoundedFanOut1763860000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE INDEX subscriptions_topic_keys_idx ON herald.subscriptions
         USING gin (herald.tenant_topic_keys(tenant_id, topics)) WITH (fastupdate = off)`);
+    // A row of its own rather than columns of the subscription: pages lock it, and a subscription's
+    // row is written by delivery outcomes (failing_since) that must never wait for a replay.
+    await queryRunner.query(`
+      CREATE TABLE herald.replays (
+        subscription_id uuid PRIMARY KEY REFERENCES herald.subscriptions (id) ON DELETE CASCADE,
+        after_position bigint NOT NULL,
+        through_position bigint NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        paged_at timestamptz NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE herald.replays`);
     await queryRunner.query(`DROP INDEX herald.subscriptions_topic_keys_idx`);
     await queryRunner.query(`DROP FUNCTION herald.tenant_topic_keys(uuid, text[])`);
     await queryRunner.query(`DROP FUNCTION herald.topic_candidate_keys(uuid, text)`);
