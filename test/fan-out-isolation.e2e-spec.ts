@@ -70,6 +70,61 @@ describe('fan-out cost is bounded', () => {
     );
   }
 
+  it('matches by index exactly as by testing each pattern, webhook.* rules included', async () => {
+    const patterns = [
+      '*',
+      'order',
+      'order.*',
+      'order.eu.*',
+      'order.eu',
+      'ord.*',
+      'order.eu.shipped',
+      'webhook.*',
+      'webhook.subscription.*',
+      'webhook.subscription.disabled',
+      'a-b_c.*',
+      'x.y.z.*',
+    ];
+    const topics = [
+      'order',
+      'order.eu',
+      'order.eu.shipped',
+      'order.euro',
+      'orders.eu',
+      'ord',
+      'webhook.subscription.disabled',
+      'webhook.test',
+      'a-b_c.d',
+      'x.y.z',
+      'x.y.z.w',
+      'other',
+    ];
+    const rows = await pgQuery<{
+      pattern: string;
+      topic: string;
+      indexed: boolean;
+      tested: boolean;
+    }>(
+      db.url,
+      `SELECT p AS pattern, t AS topic,
+              herald.tenant_topic_keys(k, ARRAY[p]) && herald.topic_candidate_keys(k, t) AS indexed,
+              herald.topic_matches(
+                CASE WHEN starts_with(t, 'webhook.') THEN array_remove(ARRAY[p], '*') ELSE ARRAY[p] END,
+                t) AS tested
+       FROM unnest($1::text[]) p, unnest($2::text[]) t, gen_random_uuid() k`,
+      [patterns, topics],
+    );
+    expect(rows).toHaveLength(patterns.length * topics.length);
+    expect(rows.filter((row) => row.indexed !== row.tested)).toEqual([]);
+    // Keys are per tenant: the same pattern of another tenant never matches.
+    const [other] = await pgQuery<{ overlap: boolean }>(
+      db.url,
+      `SELECT herald.tenant_topic_keys(gen_random_uuid(), ARRAY['*'])
+                && herald.topic_candidate_keys(gen_random_uuid(), 'order') AS overlap`,
+    );
+    expect(other.overlap).toBe(false);
+  });
+
   it("keeps a victim's wake latency within twice its quiet value under maximum-size subscriptions", async () => {
     const attacker = await createTenant(herald, 'attacker');
     const victim = await createTenant(herald, 'victim');
