@@ -119,12 +119,11 @@ export class ReplayPager implements OnApplicationBootstrap, OnApplicationShutdow
         // The replay's row stays: the next wake or sweep takes it up where it stopped.
         this.logger.error(`Replay paging failed; it resumes at the next sweep: ${String(error)}`);
       })
-      .finally(() => (this.running = undefined));
-  }
-
-  /** Resolves when the pages running now are done (for tests and shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+      .finally(() => {
+        this.running = undefined;
+        // A wake that came after the last look, while this drain was finishing.
+        if (this.again) this.wake();
+      });
   }
 
   private async drain(): Promise<void> {
