@@ -91,6 +91,60 @@ describe('replay', () => {
     expect(hinted).toEqual(Array<number>(EVENTS / REPLAY_PAGE_SIZE).fill(1));
   }, 180_000);
 
+  it('counts and sends what fan-out would have: no event about itself, no test event of another', async () => {
+    const tenant = await createTenant(herald);
+    const receiver = await startReceiver();
+    const subscription = await createSubscription(herald, tenant, receiver.url, [
+      'webhook.*',
+      'x.*',
+    ]);
+    const other = await createSubscription(herald, tenant, 'http://127.0.0.1:9/other', ['*']);
+    // Herald's own kinds of events and a plain one each way, written while the subscription is
+    // disabled, so only the replay can deliver them.
+    await request(herald.baseUrl)
+      .patch(`/v1/subscriptions/${subscription.id}`)
+      .set(tenant.auth)
+      .send({ enabled: false })
+      .expect(200);
+    const wanted = await pgQuery<{ id: string }>(
+      db.url,
+      `INSERT INTO herald.events (id, tenant_id, topic, payload, target_subscription_id)
+       VALUES (gen_random_uuid(), $1, 'webhook.subscription.disabled',
+               jsonb_build_object('subscriptionId', $2::text), NULL),
+              (gen_random_uuid(), $1, 'x.item', '{}', NULL)
+       RETURNING id`,
+      [tenant.tenantId, other.id],
+    );
+    await pgQuery(
+      db.url,
+      `INSERT INTO herald.events (id, tenant_id, topic, payload, target_subscription_id)
+       VALUES (gen_random_uuid(), $1, 'webhook.subscription.disabled',
+               jsonb_build_object('subscriptionId', $2::text), NULL),
+              (gen_random_uuid(), $1, 'webhook.test', '{}', $3),
+              (gen_random_uuid(), $1, 'y.item', '{}', NULL)`,
+      [tenant.tenantId, subscription.id, other.id],
+    );
+    await pgQuery(db.url, `SELECT pg_notify('${PUBLISHED_CHANNEL}', '')`);
+    await expectEventually(async () => {
+      const rows = await pgQuery(db.url, 'SELECT 1 FROM herald.events WHERE position IS NULL');
+      expect(rows).toHaveLength(0);
+    });
+    await request(herald.baseUrl)
+      .patch(`/v1/subscriptions/${subscription.id}`)
+      .set(tenant.auth)
+      .send({ enabled: true })
+      .expect(200);
+
+    await request(herald.baseUrl)
+      .post(`/v1/subscriptions/${subscription.id}/replay`)
+      .set(tenant.auth)
+      .send({ after: '0' })
+      .expect(202, { scheduled: 2 });
+    await expectEventually(() => expect(receiver.received).toHaveLength(2));
+    const ids = receiver.received.map((hook) => hook.headers['webhook-id']);
+    expect(new Set(ids)).toEqual(new Set(wanted.map((row) => row.id)));
+  });
+
   it('is taken up by the next process where the last committed page ended', async () => {
     const tenant = await createTenant(herald);
     const receiver = await startReceiver();
