@@ -50,6 +50,7 @@ import { DeliveryRecorder } from './webhooks/delivery/delivery-recorder';
 import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/delivery/destination-guard';
+import { ReplayPager } from './webhooks/delivery/replay-pager';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
 import { createSecretBox, requireEncryptionKey } from './webhooks/subscriptions/create-secret-box';
 import { SecretBox } from './webhooks/subscriptions/secret-box';
@@ -120,6 +121,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     SecretResealer,
     SubscriptionsService,
     DeliveriesService,
+    ReplayPager,
     DeliveryRecorder,
     WebhookDispatcher,
     DeliveryProcessor,

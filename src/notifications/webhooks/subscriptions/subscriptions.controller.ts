@@ -166,7 +166,12 @@ export class SubscriptionsController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Deliver again every retained event after a cursor' })
+  @ApiOperation({
+    summary: 'Deliver again every retained event after a cursor',
+    description:
+      'Answers at once with the count; the deliveries are created in the background, 1,000 events ' +
+      'per transaction, and a stopped process leaves the rest to the next one',
+  })
   @ApiAcceptedResponse({ type: ScheduledDto })
   @ApiErrors(400, 404)
   async replay(
