@@ -225,6 +225,24 @@ describe.each<[HttpPlatform, string]>([
       );
     });
 
+    it("refuses what only one platform's parser refuses with a 400 on both", async () => {
+      const sendRaw = (text: string) =>
+        request(host.baseUrl)
+          .post('/v1/events')
+          .set(tenant.auth)
+          .set('Content-Type', 'application/json')
+          .send(text);
+      // Fastify's parser refuses prototype keys and empty JSON bodies; Express's parses them and
+      // Herald's validation refuses what comes out.
+      const code = platform === 'fastify' ? 'malformed_json' : 'validation_failed';
+      expectHeraldError(
+        await sendRaw('{"topic": "a.b", "payload": {}, "__proto__": {"admin": true}}'),
+        400,
+        code,
+      );
+      expectHeraldError(await sendRaw(''), 400, code);
+    });
+
     it('answers 410 with the oldest cursor for a cursor past the retention', async () => {
       const old = await publishSequenced('retention.old');
       const kept = await publishSequenced('retention.kept');
