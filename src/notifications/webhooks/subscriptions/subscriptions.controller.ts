@@ -8,6 +8,7 @@ import {
   Patch,
   Post,
   Query,
+  UseFilters,
   UsePipes,
 } from '@nestjs/common';
 import {
@@ -23,6 +24,7 @@ import { EmptyBodyPipe } from '../../common/empty-body.pipe';
 import { PageQuery } from '../../common/page-query';
 import { UuidParam } from '../../common/uuid-param.decorator';
 import { createValidationPipe } from '../../common/validation.pipe';
+import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
 import { Access, CurrentPrincipal } from '../../tenants/access.decorator';
 import type { Principal } from '../../tenants/principal';
 import { resolveTenant } from '../../tenants/resolve-tenant';
@@ -51,6 +53,7 @@ function toSecretDto(secrets: SubscriptionSecrets): SubscriptionSecretDto {
 /** A tenant's webhook subscriptions. */
 @ApiTags('subscriptions')
 @Access('tenant')
+@UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
