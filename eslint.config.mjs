@@ -4,6 +4,39 @@ import prettier from 'eslint-config-prettier';
 import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
 
+/** The library's import rules for a file `depth` folders below src/notifications. */
+function libraryImports(depth, { statuses }) {
+  return {
+    patterns: [
+      {
+        regex: `^(\\.\\./){${depth + 1}}`,
+        message: 'The library imports nothing of the app: keep it inside src/notifications.',
+      },
+    ],
+    paths: statuses
+      ? []
+      : [
+          {
+            name: '@nestjs/common',
+            importNames: [
+              'HttpException',
+              'BadRequestException',
+              'UnauthorizedException',
+              'ForbiddenException',
+              'NotFoundException',
+              'ConflictException',
+              'UnprocessableEntityException',
+              'PayloadTooLargeException',
+              'GoneException',
+              'InternalServerErrorException',
+            ],
+            message:
+              "Throw a NotificationsError with a code; the module's http/ folder maps codes to statuses.",
+          },
+        ],
+  };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -35,8 +68,7 @@ export default tseslint.config(
     },
   },
   {
-    // The library boundary: the importable module never reads the environment, never imports
-    // the standalone app's config and never speaks HTTP status codes through exceptions.
+    // The library boundary: the importable module never reads the environment.
     files: ['src/notifications/**/*.ts'],
     rules: {
       'no-restricted-properties': [
@@ -47,31 +79,32 @@ export default tseslint.config(
           message: 'The module takes options; only src/config reads process.env.',
         },
       ],
+    },
+  },
+  // The library imports nothing of the app (no import climbs out of src/notifications), and only
+  // its http/ folder speaks HTTP statuses: the rest throws NotificationsError with a code.
+  ...[0, 1, 2, 3, 4, 5].map((depth) => ({
+    files: [`src/notifications/${'*/'.repeat(depth)}*.ts`],
+    ignores: ['src/notifications/http/**'],
+    rules: { 'no-restricted-imports': ['error', libraryImports(depth, { statuses: false })] },
+  })),
+  {
+    files: ['src/notifications/http/*.ts'],
+    rules: { 'no-restricted-imports': ['error', libraryImports(1, { statuses: true })] },
+  },
+  {
+    // The app reaches the library through its public entry only.
+    files: ['src/**/*.ts'],
+    ignores: ['src/notifications/**'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['**/config', '**/config/**'],
-              message: 'The module must not import the app config.',
-            },
-          ],
-          paths: [
-            {
-              name: '@nestjs/common',
-              importNames: [
-                'HttpException',
-                'BadRequestException',
-                'UnauthorizedException',
-                'ForbiddenException',
-                'NotFoundException',
-                'ConflictException',
-                'UnprocessableEntityException',
-                'PayloadTooLargeException',
-                'GoneException',
-                'InternalServerErrorException',
-              ],
-              message: 'Throw a NotificationsError with a code; src/http maps codes to statuses.',
+              regex: '(^|/)notifications/',
+              message:
+                "Import the library from its public entry ('./notifications'); export what the app needs there.",
             },
           ],
         },

@@ -3,11 +3,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { Registry } from 'prom-client';
 import type { SettledConfig } from './config/herald-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HEALTH_CHECKS_REDIS } from './health/health.constants';
 import { HealthController } from './health/health.controller';
 import { buildLoggerParams } from './logging/logger-params';
+import { METRICS_REGISTRY } from './metrics/metrics.constants';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisHealthIndicator } from './health/redis.health';
 import { NotificationsModule, type NotificationsModuleOptions } from './notifications';
@@ -28,6 +30,7 @@ export interface AppOptions {
 export class AppModule {
   static forRoot({ config, notifications, queuePrefix = 'herald' }: AppOptions): DynamicModule {
     const roles = config.roles;
+    const metricsRegistry = new Registry();
     return {
       module: AppModule,
       imports: [
@@ -66,6 +69,7 @@ export class AppModule {
           sweepInterval: config.sweepInterval,
           shutdownGrace: config.shutdownGrace,
           http: roles.has('api'),
+          metricsRegistry,
           ...notifications,
         }),
         TerminusModule,
@@ -77,6 +81,7 @@ export class AppModule {
       providers: [
         RedisHealthIndicator,
         { provide: HEALTH_CHECKS_REDIS, useValue: roles.has('worker') || roles.has('sequencer') },
+        { provide: METRICS_REGISTRY, useValue: metricsRegistry },
       ],
     };
   }

@@ -108,6 +108,8 @@ const CASES: [string, BadRequest][] = [
   ['GET /v1/events: topics=Bad..Topic', badQuery('topics=Bad..Topic', 'topics')],
   ['GET /v1/events: topics with an empty entry', badQuery('topics=a.b,,c', 'topics')],
   ['GET /v1/events: topics=order.*.x', badQuery('topics=order.*.x', 'topics')],
+  ['GET /v1/events: a topic of 201 characters', badQuery(`topics=${'a'.repeat(201)}`, 'topics')],
+  ['GET /v1/events: 51 topics', badQuery(`topics=${Array.from({ length: 51 }, (_, i) => `t${i}`).join(',')}`, 'topics')],
   ['GET /v1/events: tenantId=abc', badQuery('tenantId=abc', 'tenantId')],
   ['GET /v1/events: an unknown parameter', badQuery('after=0&colour=red', 'colour')],
   ['GET /v1/events: admin without tenantId', { ...badQuery('after=0', 'tenantId'), as: 'admin' }],

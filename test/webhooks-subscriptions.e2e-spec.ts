@@ -119,6 +119,37 @@ describe('webhook subscriptions API', () => {
       expect(response.body.message).toContain(field);
       expect(await storedSubscriptions(tenant)).toBe('0');
     });
+
+    it('holds at most 50 topics of at most 200 characters, on create and on change', async () => {
+      const tenant = await createTenant(herald);
+      const longest = [`${'a'.repeat(197)}.*`, 'b'.repeat(200)];
+      const fifty = Array.from({ length: 50 }, (_, i) => `topic${i}.*`);
+      const created = await subscribe(tenant, 'http://127.0.0.1:9/hook', longest);
+      await subscribe(tenant, 'http://127.0.0.1:9/hook', fifty);
+      const refused: [string[], string][] = [
+        [[`${'a'.repeat(199)}.*`], 'each of topics must be at most 200 characters long'],
+        [['c'.repeat(201)], 'each of topics must be at most 200 characters long'],
+        [[...fifty, 'one.more'], 'topics may hold at most 50 topics'],
+      ];
+      for (const [topics, message] of refused) {
+        const create = await api()
+          .post('/v1/subscriptions')
+          .set(tenant.auth)
+          .send({ url: 'http://127.0.0.1:9/hook', topics })
+          .expect(400);
+        expect(create.body).toMatchObject({ code: 'validation_failed' });
+        expect(create.body.message).toContain(message);
+        const change = await api()
+          .patch(`/v1/subscriptions/${created.id}`)
+          .set(tenant.auth)
+          .send({ topics })
+          .expect(400);
+        expect(change.body.message).toContain(message);
+      }
+      expect(await storedSubscriptions(tenant)).toBe('2');
+      const read = await api().get(`/v1/subscriptions/${created.id}`).set(tenant.auth).expect(200);
+      expect(read.body.topics).toEqual(longest);
+    });
   });
 
   describe('list', () => {

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { DeliveryQueue } from '../notifications/webhooks/delivery/delivery-queue';
+import { DeliveryQueueHealth } from '../notifications';
 
 /** Redis as Bull sees it: one PING through the delivery queue's connection. */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
-    @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
+    @Inject(DeliveryQueueHealth) private readonly queue: DeliveryQueueHealth,
   ) {}
 
   async check(key: string): Promise<HealthIndicatorResult> {

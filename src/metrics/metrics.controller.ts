@@ -1,16 +1,16 @@
 import { Controller, Get, Header, Inject, type OnModuleInit } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { collectDefaultMetrics } from 'prom-client';
-import { HeraldMetrics } from '../notifications/metrics/herald-metrics';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { METRICS_REGISTRY } from './metrics.constants';
 
 /** Prometheus metrics: Herald's own and the process's (memory, CPU, open file descriptors). */
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController implements OnModuleInit {
-  constructor(@Inject(HeraldMetrics) private readonly metrics: HeraldMetrics) {}
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
 
   onModuleInit(): void {
-    collectDefaultMetrics({ register: this.metrics.registry });
+    collectDefaultMetrics({ register: this.registry });
   }
 
   @Get()
@@ -19,6 +19,6 @@ export class MetricsController implements OnModuleInit {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.registry.metrics();
   }
 }

@@ -21,4 +21,7 @@ export { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 export { NOTIFICATIONS_MIGRATIONS } from './database/notifications.migrations';
 export type { Clock } from './clock';
 export { DELIVERY_QUEUE } from './notifications.constants';
-export { HeraldExceptionFilter } from '../http/herald-exception.filter';
+export { HeraldExceptionFilter } from './http/herald-exception.filter';
+export type { ErrorBody } from './http/error-body';
+export { DeliveryQueueHealth } from './webhooks/delivery/delivery-queue-health';
+export { secretsEqual } from './tenants/api-key-secret';

@@ -1,6 +1,6 @@
 /**
- * Stable, machine-readable error codes. The HTTP layer maps each to a status in one place
- * (`src/http/error-status.ts`); nothing inside the module knows about HTTP statuses.
+ * Stable, machine-readable error codes. The module's HTTP layer maps each to a status in one place
+ * (`http/error-status.ts`); nothing else inside the module knows about HTTP statuses.
  */
 export enum NotificationsErrorCode {
   ValidationFailed = 'validation_failed',

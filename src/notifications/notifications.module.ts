@@ -6,11 +6,13 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CLOCK, DELIVERY_QUEUE, HTTP_MOUNTED, RESOLVED_OPTIONS } from './notifications.constants';
 import { apiResponseHeaders } from './common/api-response-headers';
 import { DroppedConnectionListener } from './common/dropped-connection-listener';
+import { answerBodyParserErrors } from './http/answer-body-parser-errors';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 import { EventLogService } from './events/event-log.service';
 import { EventStreamService } from './events/event-stream.service';
@@ -45,11 +47,13 @@ import { ApiKeyRevocationListener } from './tenants/api-key-revocation-listener'
 import { TenantsService } from './tenants/tenants.service';
 import { DeliveriesService } from './webhooks/delivery/deliveries.service';
 import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
+import { DeliveryQueueHealth } from './webhooks/delivery/delivery-queue-health';
 import { DeliveryProcessor } from './webhooks/delivery/delivery.processor';
 import { DeliveryRecorder } from './webhooks/delivery/delivery-recorder';
 import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/delivery/destination-guard';
+import { ReplayPager } from './webhooks/delivery/replay-pager';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
 import { createSecretBox, requireEncryptionKey } from './webhooks/subscriptions/create-secret-box';
 import { SecretBox } from './webhooks/subscriptions/secret-box';
@@ -106,6 +110,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     },
     { provide: getStorageToken(), useClass: ThrottlerStorageService },
     DeliveryQueue,
+    DeliveryQueueHealth,
     {
       provide: DestinationGuard,
       inject: [RESOLVED_OPTIONS],
@@ -120,6 +125,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     SecretResealer,
     SubscriptionsService,
     DeliveriesService,
+    ReplayPager,
     DeliveryRecorder,
     WebhookDispatcher,
     DeliveryProcessor,
@@ -127,17 +133,25 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     DeliveryTelemetry,
   ],
   // Exactly the injectable classes index.ts exports (test/package/module-exports.e2e-spec.ts).
-  exports: [NotificationPublisher, TenantsService, ApiKeysService, HeraldMetrics, DeliveryQueue],
+  exports: [NotificationPublisher, TenantsService, ApiKeysService, DeliveryQueueHealth],
 })
 export class NotificationsModule extends ConfigurableModuleClass implements NestModule {
-  constructor(@Inject(HTTP_MOUNTED) private readonly httpMounted: boolean) {
+  constructor(
+    @Inject(HTTP_MOUNTED) private readonly httpMounted: boolean,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {
     super();
   }
 
-  /** Every answer of the mounted routes carries `nosniff` and `no-store`, set by the module itself. */
+  /**
+   * Every answer of the mounted routes carries `nosniff` and `no-store`, and the host's body parser
+   * refusing a body on them is answered as Herald's error: both set by the module itself, on
+   * Express and Fastify alike. (Nest calls this before it registers any route.)
+   */
   configure(consumer: MiddlewareConsumer): void {
-    if (this.httpMounted)
-      consumer.apply(apiResponseHeaders).forRoutes(...NOTIFICATIONS_CONTROLLERS);
+    if (!this.httpMounted) return;
+    answerBodyParserErrors(this.adapterHost.httpAdapter, NOTIFICATIONS_CONTROLLERS);
+    consumer.apply(apiResponseHeaders).forRoutes(...NOTIFICATIONS_CONTROLLERS);
   }
 
   /**

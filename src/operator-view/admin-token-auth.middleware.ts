@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { secretsEqual } from '../notifications/tenants/api-key-secret';
+import { secretsEqual } from '../notifications';
 
 /** The realm browsers show in their sign-in prompt. */
 const REALM = 'Herald admin';

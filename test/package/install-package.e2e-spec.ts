@@ -36,8 +36,6 @@ const SHIPPED = [
   /^dist\/notifications\/.+\.(js|d\.ts)$/,
   /^dist\/client\/(herald-client\.(js|d\.ts)|package\.json)$/,
   /^dist\/portal\/public\/[\w.-]+$/,
-  // The error filter, until it lives inside dist/notifications.
-  /^dist\/http\/(herald-exception\.filter|error-status|database-unavailable)\.(js|d\.ts)$/,
 ];
 
 /** Packages only the standalone service needs: a host installing the tarball gets none of them. */

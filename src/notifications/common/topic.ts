@@ -1,5 +1,8 @@
-/** Largest topic length, in characters. */
+/** Largest topic length, in characters; patterns (`order.*`) too. */
 export const TOPIC_MAX_LENGTH = 200;
+
+/** Most topics a subscription, or one poll, may name. */
+export const MAX_TOPICS = 50;
 
 const WORD = '[a-z0-9_-]+';
 

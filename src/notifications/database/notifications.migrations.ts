@@ -4,6 +4,7 @@ import { Webhooks1763820000000 } from './migrations/1763820000000-webhooks';
 import { SubscriptionDueIndex1763830000000 } from './migrations/1763830000000-subscription-due-index';
 import { DeliveriesFillfactor1763840000000 } from './migrations/1763840000000-deliveries-fillfactor';
 import { EventsTenantCheck1763850000000 } from './migrations/1763850000000-events-tenant-check';
+import { BoundedFanOut1763860000000 } from './migrations/1763860000000-bounded-fan-out';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   SubscriptionDueIndex1763830000000,
   DeliveriesFillfactor1763840000000,
   EventsTenantCheck1763850000000,
+  BoundedFanOut1763860000000,
 ];

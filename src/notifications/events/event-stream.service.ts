@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Response } from 'express';
 import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { parseCursor } from '../common/cursor';
 import { TopicFilter } from '../common/topic-filter';
+import { takeOverResponse } from '../http/raw-http';
 import { HeldPollLimiter } from '../limits/held-poll-limiter';
 import { ReadRateLimiter } from '../limits/read-rate-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
@@ -33,13 +34,14 @@ export class EventStreamService {
 
   /**
    * Streams until the client leaves, the process shuts down or the caller's key is revoked; a
-   * revoked key's stream ends at once with a `: revoked` comment.
+   * revoked key's stream ends at once with a `: revoked` comment. `reply` is the handler's
+   * response object (Express's or Fastify's); the stream writes to the Node response under it.
    */
   async stream(
     principal: Principal,
     query: StreamEventsQuery,
     lastEventId: string | undefined,
-    response: Response,
+    reply: object,
     signal: AbortSignal,
   ): Promise<void> {
     const tenantId = resolveTenant(principal, query.tenantId);
@@ -69,6 +71,7 @@ export class EventStreamService {
       hold.throwIfRevoked();
       await this.readLimiter.spend(principal);
       const release = this.limiter.acquire(tenantId);
+      const response = takeOverResponse(reply);
       try {
         response.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -94,7 +97,7 @@ export class EventStreamService {
     }
   }
 
-  private async write(response: Response, page: EventPage): Promise<void> {
+  private async write(response: ServerResponse, page: EventPage): Promise<void> {
     for (const event of page.events) {
       await this.send(
         response,
@@ -104,7 +107,7 @@ export class EventStreamService {
   }
 
   /** Writes, waiting for the socket to drain when the client reads slower than we write. */
-  private async send(response: Response, chunk: string): Promise<void> {
+  private async send(response: ServerResponse, chunk: string): Promise<void> {
     if (!response.write(chunk) && !response.destroyed) {
       await Promise.race([once(response, 'drain'), once(response, 'close')]);
     }

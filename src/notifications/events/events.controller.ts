@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, Inject, Post, Query, Res, UsePipes } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  Inject,
+  Post,
+  Query,
+  Res,
+  UseFilters,
+  UsePipes,
+} from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiHeader,
@@ -6,9 +17,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { createValidationPipe } from '../common/validation.pipe';
+import { HeraldExceptionFilter } from '../http/herald-exception.filter';
+import { rawResponse } from '../http/raw-http';
 import { UuidParam } from '../common/uuid-param.decorator';
 import { Access, CurrentPrincipal } from '../tenants/access.decorator';
 import type { Principal } from '../tenants/principal';
@@ -26,6 +38,7 @@ import { RateLimit } from '../limits/rate-limit.decorator';
 /** Publishing events and reading them by cursor. */
 @ApiTags('events')
 @Access('any')
+@UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
 @Controller('v1/events')
 export class EventsController {
@@ -51,10 +64,10 @@ export class EventsController {
     @CurrentPrincipal() principal: Principal,
     @Body() dto: PublishEventDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: object,
   ): Promise<PublishedEventDto> {
     const event = await this.events.publish(principal, dto, idempotencyKey);
-    if (event.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    if (event.replayed) rawResponse(response).setHeader('Idempotent-Replayed', 'true');
     return toPublishedEventDto(event);
   }
 
@@ -99,7 +112,7 @@ export class EventsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: StreamEventsQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Res() response: Response,
+    @Res() response: object,
     @ClientGone() signal: AbortSignal,
   ): Promise<void> {
     return this.streams.stream(principal, query, lastEventId, response, signal);

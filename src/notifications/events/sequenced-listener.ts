@@ -8,8 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createPgClient } from '../common/pg-client';
-import { Signal } from '../common/signal';
+import { ListenLoop } from '../common/listen-loop';
 import { RESOLVED_OPTIONS, SEQUENCED_CHANNEL } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { EVENT_BYTES } from './event-log.service';
@@ -69,11 +68,7 @@ const READ_BATCH = `
 @Injectable()
 export class SequencedListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('HeraldListener');
-  private readonly backoff = new Signal();
-  private stopping = false;
-  private resolveStopped!: () => void;
-  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
-  private loop?: Promise<void>;
+  private readonly loop: ListenLoop;
   /** Highest position handed over to the waiters. */
   private handedOver?: bigint;
   private target = 0n;
@@ -83,46 +78,26 @@ export class SequencedListener implements OnApplicationBootstrap, OnApplicationS
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(WaiterRegistry) private readonly registry: WaiterRegistry,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
-  ) {}
+  ) {
+    this.loop = new ListenLoop(dataSource, 'herald-listener', SEQUENCED_CHANNEL, this.logger, {
+      notification: (payload) => this.onNotification(payload),
+      connected: async (client) => {
+        await this.catchUp(client);
+        const recheck = setInterval(() => {
+          this.catchUp(client).catch(() => undefined);
+        }, this.options.longPollRecheckInterval);
+        return () => clearInterval(recheck);
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.resolveStopped();
-    this.backoff.notify();
-    await this.loop;
+    await this.loop.stop();
     await this.draining;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      const client = createPgClient(this.dataSource, 'herald-listener');
-      const lost = new Promise<never>((_, reject) => {
-        client.on('error', reject);
-        client.on('end', () => reject(new Error('listener connection ended')));
-      });
-      lost.catch(() => undefined);
-      let recheck: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([client.connect(), lost]);
-        client.on('notification', (message) => this.onNotification(message.payload));
-        await client.query(`LISTEN ${SEQUENCED_CHANNEL}`);
-        await this.catchUp(client);
-        recheck = setInterval(() => {
-          this.catchUp(client).catch(() => undefined);
-        }, this.options.longPollRecheckInterval);
-        await Promise.race([lost, this.stopped]);
-      } catch (error) {
-        if (!this.stopping) this.logger.warn(`Listener connection lost: ${String(error)}`);
-      } finally {
-        clearInterval(recheck);
-        await client.end().catch(() => undefined);
-      }
-      if (!this.stopping) await this.backoff.wait(1000);
-    }
   }
 
   /** Reads the head directly, for notifications missed while disconnected. */

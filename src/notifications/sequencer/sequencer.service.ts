@@ -167,7 +167,11 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
         return 0;
       }
       const newHead = (head + BigInt(stamped)).toString();
-      // Deliveries are born in the transaction that stamps their events: both or neither.
+      // Deliveries are born in the transaction that stamps their events: both or neither. The
+      // subscriptions table is small enough that the planner would rather test every row than
+      // look an event's patterns up in the topic index; testing is what lets one tenant's
+      // patterns slow everyone's sequencing, so the index is used whatever the table's size.
+      await client.query('SET LOCAL enable_seqscan = off');
       const hints = await runPrepared<CreatedDelivery>(client, FAN_OUT, [head.toString(), newHead]);
       await runPrepared(client, ADVANCE_STATE, [newHead, JSON.stringify({ head: newHead })]);
       await client.query('COMMIT');

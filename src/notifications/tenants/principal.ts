@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** Who is calling: the operator with the admin token, or a tenant through one of its API keys. */
 export type Principal =
@@ -8,7 +8,11 @@ export type Principal =
 /** Which principals a route admits. */
 export type AccessLevel = 'admin' | 'tenant' | 'any';
 
-/** A request that went through {@link ApiKeyGuard}. */
-export interface AuthenticatedRequest extends Request {
+/**
+ * A request that went through {@link ApiKeyGuard}: what Herald reads of Express's and Fastify's
+ * requests alike.
+ */
+export interface AuthenticatedRequest {
+  headers: IncomingHttpHeaders;
   principal?: Principal;
 }

@@ -1,7 +1,17 @@
-import { Body, Controller, HttpCode, Inject, Post, Delete, UsePipes } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  HttpCode,
+  Inject,
+  Post,
+  UseFilters,
+  UsePipes,
+} from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { createValidationPipe } from '../common/validation.pipe';
+import { HeraldExceptionFilter } from '../http/herald-exception.filter';
 import { UuidParam } from '../common/uuid-param.decorator';
 import { EmptyBodyPipe } from '../common/empty-body.pipe';
 import { Access } from './access.decorator';
@@ -14,6 +24,7 @@ import { TenantsService } from './tenants.service';
 /** Admin routes: tenants and their API keys. */
 @ApiTags('tenants')
 @Access('admin')
+@UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
 @Controller('v1')
 export class TenantsController {

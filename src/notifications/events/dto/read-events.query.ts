@@ -1,8 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { QueryInteger } from '../../common/query-integer.decorator';
-import { TOPIC_PATTERN_REGEX } from '../../common/topic';
+import { MAX_TOPICS, TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX } from '../../common/topic';
 
 /** Query of `GET /v1/events`. */
 export class ReadEventsQuery {
@@ -16,7 +25,11 @@ export class ReadEventsQuery {
   @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' ? value.split(',').map((topic) => topic.trim()) : value,
   )
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_TOPICS, { message: `topics may name at most ${MAX_TOPICS} topics` })
+  @MaxLength(TOPIC_MAX_LENGTH, {
+    each: true,
+    message: `each of topics must be at most ${TOPIC_MAX_LENGTH} characters long`,
+  })
   @Matches(TOPIC_PATTERN_REGEX, {
     each: true,
     message: 'topics must be comma-separated topics, prefixes ending in .* or *',

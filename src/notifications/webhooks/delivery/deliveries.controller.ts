@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Inject, Post, UsePipes } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, UseFilters, UsePipes } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { EmptyBodyPipe } from '../../common/empty-body.pipe';
 import { UuidParam } from '../../common/uuid-param.decorator';
 import { createValidationPipe } from '../../common/validation.pipe';
+import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
 import { Access, CurrentPrincipal } from '../../tenants/access.decorator';
 import type { Principal } from '../../tenants/principal';
 import { resolveTenant } from '../../tenants/resolve-tenant';
@@ -13,6 +14,7 @@ import { DeliveryDto, toDeliveryDto } from './dto/delivery.dto';
 /** Acting on one delivery. */
 @ApiTags('subscriptions')
 @Access('tenant')
+@UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
 @Controller('v1/deliveries')
 export class DeliveriesController {

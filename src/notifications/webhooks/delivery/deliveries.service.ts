@@ -10,22 +10,43 @@ import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
 import { DeliveryEntity, type DeliveryStatus } from './delivery.entity';
 import { SUBSCRIPTION_WANTS_EVENT } from './fan-out';
+import { ReplayPager } from './replay-pager';
 
 const DEFAULT_PAGE = 20;
 
-// Replay re-arms deliveries that already ended; one still pending keeps its own schedule.
-const REPLAY = `
-  INSERT INTO herald.deliveries (event_id, subscription_id, tenant_id)
-  SELECT e.id, s.id, e.tenant_id
-  FROM herald.subscriptions s, herald.events e, herald.sequencer_state st
-  WHERE s.id = $1 AND st.id = 1 AND e.tenant_id = s.tenant_id
-    AND e.position > GREATEST($2::bigint, st.pruned_through)
-    AND ${SUBSCRIPTION_WANTS_EVENT}
-  ORDER BY e.position
-  ON CONFLICT (event_id, subscription_id) DO UPDATE
-    SET status = 'pending', retries = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
-    WHERE herald.deliveries.status <> 'pending'
-  RETURNING id, subscription_id, attempts`;
+// Records a replay of (after, head] for the pager, merged with one still under way (from the
+// lower cursor to the higher head), and counts what it schedules without loading it: the events
+// of that range the subscription wants, but for those whose delivery is pending (those keep
+// their own schedule). The events are counted by what the match reads of them (topic, target,
+// and for operational events the subscription they are about), so the match runs once per kind
+// of event rather than once per event: a range of millions costs a scan, not millions of matches.
+const RECORD_REPLAY = `
+  WITH recorded AS (
+    INSERT INTO herald.replays (subscription_id, after_position, through_position)
+    SELECT s.id, $2::bigint, st.last_position
+    FROM herald.subscriptions s, herald.sequencer_state st
+    WHERE s.id = $1 AND st.id = 1 AND st.last_position > $2::bigint
+    ON CONFLICT (subscription_id) DO UPDATE
+      SET after_position = LEAST(herald.replays.after_position, EXCLUDED.after_position),
+          through_position = GREATEST(herald.replays.through_position, EXCLUDED.through_position)
+    RETURNING through_position AS through
+  ), kinds AS (
+    SELECT e.tenant_id, e.topic, e.target_subscription_id,
+           CASE WHEN starts_with(e.topic, 'webhook.')
+             THEN jsonb_build_object('subscriptionId', e.payload ->> 'subscriptionId') END AS payload,
+           count(*) AS events
+    FROM recorded r, herald.subscriptions s, herald.events e, herald.sequencer_state st
+    WHERE s.id = $1 AND st.id = 1 AND e.tenant_id = s.tenant_id
+      AND e.position > GREATEST($2::bigint, st.pruned_through) AND e.position <= r.through
+      AND NOT EXISTS (
+        SELECT 1 FROM herald.deliveries d
+        WHERE d.event_id = e.id AND d.subscription_id = s.id AND d.status = 'pending'
+      )
+    GROUP BY 1, 2, 3, 4
+  )
+  SELECT coalesce(sum(e.events), 0)::int AS scheduled
+  FROM kinds e, herald.subscriptions s
+  WHERE s.id = $1 AND ${SUBSCRIPTION_WANTS_EVENT}`;
 
 /** A delivery with its attempts, as listed. */
 export interface DeliveryWithAttempts {
@@ -43,6 +64,7 @@ export class DeliveriesService {
     private readonly attempts: Repository<DeliveryAttemptEntity>,
     @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(NotificationPublisher) private readonly publisher: NotificationPublisher,
+    @Inject(ReplayPager) private readonly pager: ReplayPager,
   ) {}
 
   /** A page of a subscription's deliveries, newest first, with their attempts. */
@@ -130,16 +152,18 @@ export class DeliveriesService {
     });
   }
 
-  /** Delivers every retained event after `after` (matching its topics) to the subscription again. */
+  /**
+   * Delivers every retained event after `after` (matching its topics) to the subscription again:
+   * records the range, which {@link ReplayPager} schedules a page at a time in the background,
+   * durably, and answers how many deliveries that is.
+   */
   async replay(subscription: SubscriptionEntity, after: string): Promise<number> {
-    const rows = await this.dataSource.query<DeliveryHint[]>(REPLAY, [
+    const [row] = await this.dataSource.query<{ scheduled: number }[]>(RECORD_REPLAY, [
       subscription.id,
       parseCursor(after).toString(),
     ]);
-    // A delivery failed by disabling its subscription may still have a delayed job for this
-    // attempt; a hint of its own is not swallowed by it.
-    this.queue.hint(rows, 0, `:replay${Date.now()}`);
-    return rows.length;
+    this.pager.wake();
+    return row?.scheduled ?? 0;
   }
 
   /** Publishes a `webhook.test` event that goes to this subscription only. */

@@ -8,6 +8,7 @@ import {
   Patch,
   Post,
   Query,
+  UseFilters,
   UsePipes,
 } from '@nestjs/common';
 import {
@@ -23,6 +24,7 @@ import { EmptyBodyPipe } from '../../common/empty-body.pipe';
 import { PageQuery } from '../../common/page-query';
 import { UuidParam } from '../../common/uuid-param.decorator';
 import { createValidationPipe } from '../../common/validation.pipe';
+import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
 import { Access, CurrentPrincipal } from '../../tenants/access.decorator';
 import type { Principal } from '../../tenants/principal';
 import { resolveTenant } from '../../tenants/resolve-tenant';
@@ -51,6 +53,7 @@ function toSecretDto(secrets: SubscriptionSecrets): SubscriptionSecretDto {
 /** A tenant's webhook subscriptions. */
 @ApiTags('subscriptions')
 @Access('tenant')
+@UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
@@ -166,7 +169,12 @@ export class SubscriptionsController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Deliver again every retained event after a cursor' })
+  @ApiOperation({
+    summary: 'Deliver again every retained event after a cursor',
+    description:
+      'Answers at once with the count; the deliveries are created in the background, 1,000 events ' +
+      'per transaction, and a stopped process leaves the rest to the next one',
+  })
   @ApiAcceptedResponse({ type: ScheduledDto })
   @ApiErrors(400, 404)
   async replay(

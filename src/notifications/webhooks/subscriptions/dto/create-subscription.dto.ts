@@ -8,7 +8,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { TOPIC_PATTERN_REGEX } from '../../../common/topic';
+import { MAX_TOPICS, TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX } from '../../../common/topic';
 
 /** Standard Webhooks secrets: `whsec_` and 24 to 64 bytes in base64. */
 export const WEBHOOK_SECRET_REGEX = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
@@ -23,11 +23,16 @@ export class CreateSubscriptionDto {
   @ApiProperty({
     type: [String],
     example: ['order.*', 'invoice.paid'],
-    description: 'Topics; `order.*` and `*` match many',
+    description: `Topics; \`order.*\` and \`*\` match many. At most ${MAX_TOPICS}, each at most ${TOPIC_MAX_LENGTH} characters`,
+    maxItems: MAX_TOPICS,
   })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_TOPICS, { message: `topics may hold at most ${MAX_TOPICS} topics` })
+  @MaxLength(TOPIC_MAX_LENGTH, {
+    each: true,
+    message: `each of topics must be at most ${TOPIC_MAX_LENGTH} characters long`,
+  })
   @Matches(TOPIC_PATTERN_REGEX, {
     each: true,
     message: 'each of topics must be a topic, a prefix ending in .* or *',

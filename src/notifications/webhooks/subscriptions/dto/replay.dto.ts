@@ -13,6 +13,11 @@ export class ReplayDto {
 
 /** Answer of replay and test. */
 export class ScheduledDto {
-  @ApiProperty({ example: 12, description: 'Deliveries scheduled' })
+  @ApiProperty({
+    example: 12,
+    description:
+      'Deliveries scheduled; a replay counts the events it will deliver again (not those whose ' +
+      'delivery is still pending) and creates their deliveries in the background, a page at a time',
+  })
   scheduled!: number;
 }

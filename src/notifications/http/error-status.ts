@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { NotificationsErrorCode } from '../notifications/notifications.errors';
+import { NotificationsErrorCode } from '../notifications.errors';
 
 /** The HTTP status of each Herald error code; the only place that pairs them. */
 export const ERROR_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
