@@ -15,8 +15,6 @@ export { NotificationsError, NotificationsErrorCode } from './notifications.erro
 export { TenantsService } from './tenants/tenants.service';
 export type { TenantEntity } from './tenants/tenant.entity';
 export { ApiKeysService, type CreatedApiKey } from './tenants/api-keys.service';
-export { HeraldMetrics } from './metrics/herald-metrics';
-export { DeliveryQueue } from './webhooks/delivery/delivery-queue';
 export { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 export { NOTIFICATIONS_MIGRATIONS } from './database/notifications.migrations';
 export type { Clock } from './clock';
