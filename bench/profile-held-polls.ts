@@ -12,7 +12,7 @@ import type { LongPollContext } from './long-poll-context';
 import { openPolls } from './open-polls';
 import { publishEvent } from './publish-event';
 import { readHead } from './read-head';
-import { closeMetricsScraper, metric, scrapeMetrics } from './scrape-metrics';
+import { closeMetricsScraper } from './scrape-metrics';
 import { spawnServerProcess, type ServerProcess } from './spawn-server-process';
 import { waitForWaiters } from './wait-for-waiters';
 
@@ -136,12 +136,20 @@ async function transactions(): Promise<number> {
   }
 }
 
-async function pollReads(baseUrl: string): Promise<number> {
-  try {
-    return metric(await scrapeMetrics(baseUrl), 'herald_longpoll_reads_total');
-  } catch {
-    return NaN;
-  }
+/** `herald_longpoll_reads_total` by its `read` label; empty on a server without it. */
+async function longPollReads(baseUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const reads = new Map<string, number>();
+  for (const match of text.matchAll(/^herald_longpoll_reads_total\{read="(\w+)"\} (\S+)$/gm))
+    reads.set(match[1], Number(match[2]));
+  return reads;
+}
+
+function readsSince(before: Map<string, number>, after: Map<string, number>): string {
+  if (after.size === 0) return 'not counted by this build';
+  return [...after]
+    .map(([read, value]) => `${read} +${value - (before.get(read) ?? 0)}`)
+    .join(', ');
 }
 
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
@@ -181,7 +189,7 @@ async function main(): Promise<void> {
   };
   const openWindows: [number, number][] = [];
   const wakeWindows: [number, number][] = [];
-  const statements: { reads: number; transactions: number }[] = [];
+  const statements: { reads: string; transactions: number }[] = [];
   try {
     // Heap: idle, then holding `polls` polls at the head.
     const idle = await takeSnapshot(server, dir);
@@ -210,7 +218,7 @@ async function main(): Promise<void> {
     let cursor = await readHead(context);
     for (let round = 0; round <= rounds; round++) {
       const roundAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
-      const reads = await pollReads(context.baseUrl);
+      const reads = await longPollReads(context.baseUrl);
       const txBefore = await transactions();
       const from = monotonicMicros();
       const waiting = await openPolls({
@@ -232,7 +240,7 @@ async function main(): Promise<void> {
         openWindows.push([from, published]);
         wakeWindows.push([published, to]);
         statements.push({
-          reads: (await pollReads(context.baseUrl)) - reads,
+          reads: readsSince(reads, await longPollReads(context.baseUrl)),
           transactions: (await transactions()) - txBefore,
         });
       }
@@ -278,7 +286,7 @@ async function main(): Promise<void> {
     }
     console.log(`\nPostgres per round (K = ${k} re-polls at the head + 1 wake):`);
     for (const row of statements)
-      console.log(`  herald_longpoll_reads_total +${row.reads}, transactions +${row.transactions}`);
+      console.log(`  herald_longpoll_reads_total: ${row.reads}; transactions +${row.transactions}`);
     console.log(`\nfiles in ${dir}`);
   } catch (error) {
     console.error(server.outputTail());
