@@ -14,6 +14,7 @@ import { publishEvent } from './publish-event';
 import { readHead } from './read-head';
 import { closeMetricsScraper } from './scrape-metrics';
 import { spawnServerProcess, type ServerProcess } from './spawn-server-process';
+import { measureWakeLatency, type WakeResult } from './measure-wake-latency';
 import { waitForWaiters } from './wait-for-waiters';
 
 /**
@@ -21,7 +22,9 @@ import { waitForWaiters } from './wait-for-waiters';
  * holding `--polls` polls (retained bytes by constructor, per poll), a CPU profile of `--rounds`
  * wakes of `--k` waiters (self time by function, wake window only), and the Postgres statements
  * each wake costs: the listener's read and the K re-polls at the new head, by
- * `herald_longpoll_reads_total` when the server has it and by the database's transaction count.
+ * `herald_longpoll_reads_total` when the server has it and by the database's transaction count
+ * (which also counts the harness's `/metrics` scrapes). Then the wake latency of K waiters, Herald
+ * against the bare `node:http` server (`bench/raw-poll-server.ts`) in the same run.
  *
  *   npx ts-node --transpile-only bench/profile-held-polls.ts --polls 2000 --k 1000 --rounds 3
  */
@@ -246,8 +249,24 @@ async function main(): Promise<void> {
       }
       roundAgent.destroy();
     }
+    const heraldWake = await measureWakeLatency(context, k, rounds);
     await server.stop();
     const profile = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    const raw = await spawnServerProcess({
+      root: ROOT,
+      entry: ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench', 'raw-poll-server.ts')],
+      gcHook: false,
+    });
+    let rawWake: WakeResult;
+    try {
+      rawWake = await measureWakeLatency(
+        { ...context, baseUrl: raw.baseUrl, pid: raw.pid },
+        k,
+        rounds,
+      );
+    } finally {
+      await raw.stop();
+    }
 
     const idleBytes = bytesByConstructor(idle);
     const heldBytes = bytesByConstructor(holding);
@@ -287,7 +306,20 @@ async function main(): Promise<void> {
     console.log(`\nPostgres per round (K = ${k} re-polls at the head + 1 wake):`);
     for (const row of statements)
       console.log(`  herald_longpoll_reads_total: ${row.reads}; transactions +${row.transactions}`);
-    console.log(`\nfiles in ${dir}`);
+    console.log(`\nWake of K = ${k}, ${rounds} rounds, Herald against bare node:http in this run:`);
+    for (const [name, wake] of [
+      ['Herald', heraldWake],
+      ['node:http', rawWake],
+    ] as const) {
+      console.log(
+        `  ${name.padEnd(9)} p50 ${wake.latency.p50.toFixed(0)} ms, p99 ${wake.latency.p99.toFixed(0)} ms, ` +
+          `server busy ${(wake.serverBusy * 100).toFixed(0)} % of the fan-out, ${wake.wrong} wrong`,
+      );
+    }
+    console.log(`  p99 ratio ${(heraldWake.latency.p99 / rawWake.latency.p99).toFixed(2)}`);
+    console.log(
+      `\nload average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}; files in ${dir}`,
+    );
   } catch (error) {
     console.error(server.outputTail());
     throw error;
