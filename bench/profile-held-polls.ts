@@ -12,6 +12,7 @@ import type { LongPollContext } from './long-poll-context';
 import { openPolls } from './open-polls';
 import { publishEvent } from './publish-event';
 import { readHead } from './read-head';
+import { readProcessStats } from './read-process-stats';
 import { closeMetricsScraper } from './scrape-metrics';
 import { spawnServerProcess, type ServerProcess } from './spawn-server-process';
 import { measureWakeLatency, type WakeResult } from './measure-wake-latency';
@@ -192,7 +193,13 @@ async function main(): Promise<void> {
   };
   const openWindows: [number, number][] = [];
   const wakeWindows: [number, number][] = [];
-  const statements: { reads: string; transactions: number }[] = [];
+  const statements: {
+    reads: string;
+    transactions: number;
+    openCpuMs: number;
+    wakeCpuMs: number;
+  }[] = [];
+  const cpuMs = () => readProcessStats(server.pid).cpuTicks * 10;
   try {
     // Heap: idle, then holding `polls` polls at the head.
     const idle = await takeSnapshot(server, dir);
@@ -224,6 +231,7 @@ async function main(): Promise<void> {
       const reads = await longPollReads(context.baseUrl);
       const txBefore = await transactions();
       const from = monotonicMicros();
+      const cpuAtOpen = cpuMs();
       const waiting = await openPolls({
         baseUrl: context.baseUrl,
         token: context.apiKey,
@@ -234,9 +242,11 @@ async function main(): Promise<void> {
       });
       await waitForWaiters(context.baseUrl, context.pid, k, 60_000);
       const published = monotonicMicros();
+      const cpuAtPublish = cpuMs();
       await publishEvent(context, 'bench.wake', { round });
       const answers = await Promise.all(waiting.map((poll) => poll.answer));
       const to = monotonicMicros();
+      const cpuAtEnd = cpuMs();
       cursor = answers[0]?.body?.nextCursor ?? cursor;
       // Round 0 starts from the head read above: a warm-up, not counted.
       if (round > 0) {
@@ -245,6 +255,8 @@ async function main(): Promise<void> {
         statements.push({
           reads: readsSince(reads, await longPollReads(context.baseUrl)),
           transactions: (await transactions()) - txBefore,
+          openCpuMs: cpuAtPublish - cpuAtOpen,
+          wakeCpuMs: cpuAtEnd - cpuAtPublish,
         });
       }
       roundAgent.destroy();
@@ -305,7 +317,10 @@ async function main(): Promise<void> {
     }
     console.log(`\nPostgres per round (K = ${k} re-polls at the head + 1 wake):`);
     for (const row of statements)
-      console.log(`  herald_longpoll_reads_total: ${row.reads}; transactions +${row.transactions}`);
+      console.log(
+        `  herald_longpoll_reads_total: ${row.reads}; transactions +${row.transactions}; ` +
+          `server CPU ${row.openCpuMs} ms opening, ${row.wakeCpuMs} ms publish to last answer`,
+      );
     console.log(`\nWake of K = ${k}, ${rounds} rounds, Herald against bare node:http in this run:`);
     for (const [name, wake] of [
       ['Herald', heraldWake],
