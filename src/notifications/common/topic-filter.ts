@@ -8,9 +8,12 @@ export class TopicFilter {
   readonly exact: readonly string[];
   /** Prefixes including their trailing dot, e.g. `order.`. */
   readonly prefixes: readonly string[];
+  /** The same for every filter of the same patterns, in any order: `*`, or them sorted. */
+  readonly key: string;
 
   constructor(patterns: readonly string[]) {
     this.all = patterns.length === 0 || patterns.includes('*');
+    this.key = this.all ? '*' : [...new Set(patterns)].sort().join(',');
     this.exact = this.all ? [] : patterns.filter((p) => !p.endsWith('.*'));
     this.prefixes = this.all
       ? []

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { formatCursor } from '../common/cursor';
 import type { TopicFilter } from '../common/topic-filter';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
@@ -27,7 +28,7 @@ export const EVENT_BYTES = `(octet_length(e.payload::text) + octet_length(e.topi
 
 /** A page of the log for one tenant. */
 export interface EventPage {
-  events: LoggedEvent[];
+  events: readonly LoggedEvent[];
   /** Pass it as `after` next time; equals the cursor asked for when `events` is empty. */
   nextCursor: string;
   /** The log's head when read: every position up to it was visible to this read. */
@@ -88,6 +89,7 @@ export class EventLogService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
   ) {}
 
   /**
@@ -104,6 +106,7 @@ export class EventLogService {
     filter: TopicFilter,
     limit: number,
   ): Promise<EventPage> {
+    this.metrics.longPollReads.inc({ read: 'page' });
     const rows = await this.dataSource.query<PageRow[]>(READ_PAGE, [
       tenantId,
       (after ?? 0n).toString(),

@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  Header,
   Headers,
   Inject,
   Post,
@@ -24,7 +25,7 @@ import { rawResponse } from '../http/raw-http';
 import { UuidParam } from '../common/uuid-param.decorator';
 import { Access, CurrentPrincipal } from '../tenants/access.decorator';
 import type { Principal } from '../tenants/principal';
-import { EventPageDto, toEventPageDto } from './dto/event-page.dto';
+import { EventPageDto, serializeEventPage } from './dto/event-page.dto';
 import { PublishEventDto } from './dto/publish-event.dto';
 import { PublishedEventDto, toPublishedEventDto } from './dto/published-event.dto';
 import { ReadEventsQuery } from './dto/read-events.query';
@@ -72,8 +73,10 @@ export class EventsController {
   }
 
   // Reads answered at once spend the read budget (ReadRateLimiter), known only after the first
-  // read of the log; a poll that holds takes a place under the held-poll cap instead.
+  // read of the log; a poll that holds takes a place under the held-poll cap instead. The page
+  // goes out as its serialized body: polls woken together with the same events share one.
   @Get()
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @RateLimit(false)
   @ApiOperation({
     summary: 'Long poll: events after a cursor',
@@ -89,8 +92,8 @@ export class EventsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: ReadEventsQuery,
     @ClientGone() signal: AbortSignal,
-  ): Promise<EventPageDto> {
-    return toEventPageDto(await this.events.read(principal, query, signal));
+  ): Promise<string> {
+    return serializeEventPage(await this.events.read(principal, query, signal));
   }
 
   @Get('stream')

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { formatCursor } from '../common/cursor';
 import type { TopicFilter } from '../common/topic-filter';
 import { HeldPollLimiter } from '../limits/held-poll-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { EventLogService, type EventPage } from './event-log.service';
-import { fitPage } from './fit-page';
+import { SequencedListener } from './sequenced-listener';
+import type { Waiter, WaitOutcome } from './waiter';
 import { WaiterRegistry } from './waiter-registry';
 
 /** What to poll for. */
@@ -33,13 +35,16 @@ export interface PolledPage extends EventPage {
 
 /**
  * The remote event: answers at once when events after the cursor exist, else holds the request
- * until one is sequenced, the wait runs out, the client leaves or the process shuts down.
+ * until one is sequenced, the wait runs out, the client leaves or the process shuts down. A poll
+ * whose cursor is this process's known head (what the listener has handed over) waits without
+ * reading the log: after a wake-up, the K polls that come back at the new head cost no query.
  */
 @Injectable()
 export class LongPollService {
   constructor(
     @Inject(EventLogService) private readonly log: EventLogService,
     @Inject(WaiterRegistry) private readonly registry: WaiterRegistry,
+    @Inject(SequencedListener) private readonly listener: SequencedListener,
     @Inject(HeldPollLimiter) private readonly limiter: HeldPollLimiter,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
@@ -71,43 +76,63 @@ export class LongPollService {
   ): Promise<EventPage> {
     const deadline = Date.now() + waitMs;
     let cursor = after;
+    // After a recheck the log is read whatever the cursor: something may be missing from memory.
+    let mustRead = false;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0 || this.registry.isClosed)
         return this.log.read(tenantId, cursor, filter, limit);
       // Registered before the read: an event sequenced while the read runs still wakes it.
       const waiter = this.registry.register(tenantId, filter);
+      const head = this.listener.headFor(tenantId);
       let page: EventPage;
-      try {
-        page = await this.log.read(tenantId, cursor, filter, limit);
-      } catch (error) {
-        waiter.settle({ kind: 'gone' });
-        throw error;
+      if (!mustRead && cursor !== undefined && cursor === head) {
+        // Everything after the known head is still to be handed over, to this waiter too.
+        page = { events: [], nextCursor: formatCursor(cursor), head };
+      } else {
+        try {
+          page = await this.log.read(tenantId, cursor, filter, limit);
+        } catch (error) {
+          waiter.settle({ kind: 'gone' });
+          throw error;
+        }
+        if (page.events.length > 0) {
+          waiter.settle({ kind: 'gone' });
+          return page;
+        }
+        cursor = BigInt(page.nextCursor);
       }
-      if (page.events.length > 0) {
-        waiter.settle({ kind: 'gone' });
-        return page;
-      }
-      try {
-        // Only a poll that would hold counts against the cap: one with events is answered anyway.
-        takePlace();
-      } catch (error) {
-        waiter.settle({ kind: 'gone' });
-        throw error;
-      }
-      cursor = BigInt(page.nextCursor);
-      waiter.checkedThrough = page.head;
-      const outcome = await waiter.wait(remaining, signal);
+      const outcome = await this.wait(waiter, page.head, remaining, takePlace, signal);
       switch (outcome.kind) {
         case 'events': {
-          const events = fitPage(outcome.events, limit, this.options.maxPageBytes);
+          const events = outcome.events.page(limit, this.options.maxPageBytes);
           return { events, nextCursor: events.at(-1)?.cursor ?? page.nextCursor, head: page.head };
         }
         case 'recheck':
+          mustRead = true;
           continue;
         default:
           return page;
       }
     }
+  }
+
+  /** Holds `waiter`, which has checked the log through `head`, once it has a place. */
+  private wait(
+    waiter: Waiter,
+    head: bigint,
+    remaining: number,
+    takePlace: () => void,
+    signal: AbortSignal | undefined,
+  ): Promise<WaitOutcome> {
+    try {
+      // Only a poll that would hold counts against the cap: one with events is answered anyway.
+      takePlace();
+    } catch (error) {
+      waiter.settle({ kind: 'gone' });
+      throw error;
+    }
+    waiter.checkedThrough = head;
+    return waiter.wait(remaining, signal);
   }
 }

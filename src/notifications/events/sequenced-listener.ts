@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ListenLoop } from '../common/listen-loop';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { RESOLVED_OPTIONS, SEQUENCED_CHANNEL } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { EVENT_BYTES } from './event-log.service';
@@ -63,7 +64,8 @@ const READ_BATCH = `
  * The process's one LISTEN connection on the sequencer's channel. Each new head is read once, for
  * the tenants that have waiters, and fanned out in memory. A lost connection loses nothing: on
  * reconnect, and every `longPollRecheckInterval`, it compares the head with what it has handed
- * over and catches up.
+ * over and catches up. What it has handed over is this process's known head: a poll at it can
+ * wait without reading the log (see {@link SequencedListener.headFor}).
  */
 @Injectable()
 export class SequencedListener implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -71,6 +73,8 @@ export class SequencedListener implements OnApplicationBootstrap, OnApplicationS
   private readonly loop: ListenLoop;
   /** Highest position handed over to the waiters. */
   private handedOver?: bigint;
+  /** The tenants of the batch being read right now, while one is. */
+  private reading?: ReadonlySet<string>;
   private target = 0n;
   private draining?: Promise<void>;
 
@@ -78,6 +82,7 @@ export class SequencedListener implements OnApplicationBootstrap, OnApplicationS
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(WaiterRegistry) private readonly registry: WaiterRegistry,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
   ) {
     this.loop = new ListenLoop(dataSource, 'herald-listener', SEQUENCED_CHANNEL, this.logger, {
       notification: (payload) => this.onNotification(payload),
@@ -100,8 +105,22 @@ export class SequencedListener implements OnApplicationBootstrap, OnApplicationS
     await this.draining;
   }
 
+  /**
+   * The highest position through which every event of `tenantId` is sure to reach a waiter
+   * registered now, without it reading the log: every event after it is still to be handed over,
+   * including those committed but not heard of yet (the listener catches up on them). Undefined
+   * before the first connection, and while a batch is being read for other tenants only (it
+   * would pass this one's waiters by). A poll whose cursor is exactly this registers and waits;
+   * any other cursor (behind, ahead, or from another instance) is read from the log.
+   */
+  headFor(tenantId: string): bigint | undefined {
+    if (this.reading && !this.reading.has(tenantId)) return undefined;
+    return this.handedOver;
+  }
+
   /** Reads the head directly, for notifications missed while disconnected. */
   private async catchUp(client: Client): Promise<void> {
+    this.metrics.longPollReads.inc({ read: 'head' });
     const { rows } = await client.query<{ last_position: string }>(
       'SELECT last_position FROM herald.sequencer_state WHERE id = 1',
     );
@@ -128,29 +147,39 @@ export class SequencedListener implements OnApplicationBootstrap, OnApplicationS
       const from = this.handedOver;
       const to = this.target - from > MAX_BATCH ? from + BigInt(MAX_BATCH) : this.target;
       const tenants = this.registry.tenants();
-      this.handedOver = tenants.length > 0 ? await this.handOver(from, to, tenants) : to;
+      if (tenants.length > 0) await this.handOver(from, to, tenants);
+      else this.handedOver = to;
     }
   }
 
-  /** Hands over (from, to], or less of it when the byte budget runs out; returns how far. */
-  private async handOver(from: bigint, to: bigint, tenants: string[]): Promise<bigint> {
+  /**
+   * Hands over (from, to], or less of it when the byte budget runs out, and advances
+   * `handedOver` in the same step as the hand-over: a poll at the old head registered after it
+   * would wait for events already handed over.
+   */
+  private async handOver(from: bigint, to: bigint, tenants: string[]): Promise<void> {
+    this.reading = new Set(tenants);
+    let rows: BatchRow[];
     try {
-      const rows = await this.dataSource.query<BatchRow[]>(READ_BATCH, [
+      this.metrics.longPollReads.inc({ read: 'batch' });
+      rows = await this.dataSource.query<BatchRow[]>(READ_BATCH, [
         from.toString(),
         to.toString(),
         tenants,
         MAX_BATCH_BYTES,
       ]);
-      const stop = rows.at(-1);
-      const cut = stop !== undefined && stop.payload === null;
-      const through = cut ? BigInt(stop.position) - 1n : to;
-      this.registry.deliver(from, rows.flatMap(toSequencedEvent));
-      return through;
     } catch (error) {
+      this.reading = undefined;
+      this.handedOver = to;
       this.logger.warn(`Could not read events (${from}, ${to}]; waiters re-read: ${String(error)}`);
       this.registry.recheckAll();
-      return to;
+      return;
     }
+    const stop = rows.at(-1);
+    const cut = stop !== undefined && stop.payload === null;
+    this.reading = undefined;
+    this.handedOver = cut ? BigInt(stop.position) - 1n : to;
+    this.registry.deliver(from, rows.flatMap(toSequencedEvent));
   }
 }
 

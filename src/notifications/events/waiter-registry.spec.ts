@@ -2,6 +2,7 @@ import { TopicFilter } from '../common/topic-filter';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import { resolveNotificationsOptions } from '../notifications.options';
 import type { Waiter, WaitOutcome } from './waiter';
+import { WokenEvents } from './woken-events';
 import { type SequencedEvent, WaiterRegistry } from './waiter-registry';
 
 const T1 = 'tenant-1';
@@ -181,7 +182,7 @@ describe('WaiterRegistry', () => {
       ]);
       await flush();
 
-      expect(outcome.value).toEqual({ kind: 'events', events: [shipped, deeper] });
+      expect(outcome.value).toEqual({ kind: 'events', events: new WokenEvents([shipped, deeper]) });
       expect(registry.size).toBe(0);
       expect(jest.getTimerCount()).toBe(0);
       expect(await gauge()).toBe(0);
@@ -198,7 +199,7 @@ describe('WaiterRegistry', () => {
       ]);
       await flush();
 
-      expect(outcome.value).toEqual({ kind: 'events', events: [after] });
+      expect(outcome.value).toEqual({ kind: 'events', events: new WokenEvents([after]) });
     });
 
     it('hands events to a waiter that has read exactly through the start of the batch', async () => {
@@ -208,7 +209,7 @@ describe('WaiterRegistry', () => {
       registry.deliver(10n, [next]);
       await flush();
 
-      expect(outcome.value).toEqual({ kind: 'events', events: [next] });
+      expect(outcome.value).toEqual({ kind: 'events', events: new WokenEvents([next]) });
     });
 
     it('leaves a waiter alone when every matching event is one it has already read', async () => {
@@ -268,7 +269,8 @@ describe('WaiterRegistry', () => {
       }
       expect(registry.size).toBe(4);
       expect(registry.tenants().sort()).toEqual([T1, T2]);
-      expect(jest.getTimerCount()).toBe(4);
+      // One timer serves every held waiter.
+      expect(jest.getTimerCount()).toBe(1);
       expect(await gauge()).toBe(4);
     });
 
@@ -284,14 +286,41 @@ describe('WaiterRegistry', () => {
       registry.deliver(10n, [order, invoice, forOther]);
       await flush();
 
-      expect(current.outcome.value).toEqual({ kind: 'events', events: [order, invoice] });
+      expect(current.outcome.value).toEqual({
+        kind: 'events',
+        events: new WokenEvents([order, invoice]),
+      });
       expect(reading.outcome.value).toEqual({ kind: 'recheck' });
-      expect(filtered.outcome.value).toEqual({ kind: 'events', events: [invoice] });
-      expect(other.outcome.value).toEqual({ kind: 'events', events: [forOther] });
+      expect(filtered.outcome.value).toEqual({
+        kind: 'events',
+        events: new WokenEvents([invoice]),
+      });
+      expect(other.outcome.value).toEqual({ kind: 'events', events: new WokenEvents([forOther]) });
       expect(registry.size).toBe(0);
       expect(registry.tenants()).toEqual([]);
       expect(jest.getTimerCount()).toBe(0);
       expect(await gauge()).toBe(0);
+    });
+
+    it('hands one WokenEvents to waiters with the same filter and position, and separate ones otherwise', async () => {
+      const first = hold(T1, new TopicFilter(['order.*', 'invoice.paid']), 10n);
+      const second = hold(T1, new TopicFilter(['invoice.paid', 'order.*']), 10n);
+      const laterCursor = hold(T1, new TopicFilter(['order.*', 'invoice.paid']), 11n);
+      const otherFilter = hold(T1, new TopicFilter(['order.*']), 10n);
+      const order = sequenced(T1, 'order.shipped', 11);
+      const invoice = sequenced(T1, 'invoice.paid', 12);
+
+      registry.deliver(10n, [order, invoice]);
+      await flush();
+
+      const woken = (state: { value?: WaitOutcome }) =>
+        state.value?.kind === 'events' ? state.value.events : undefined;
+      expect(woken(first.outcome)?.events).toEqual([order, invoice]);
+      expect(woken(second.outcome)).toBe(woken(first.outcome));
+      expect(woken(laterCursor.outcome)?.events).toEqual([invoice]);
+      expect(woken(otherFilter.outcome)?.events).toEqual([order]);
+      expect(woken(laterCursor.outcome)).not.toBe(woken(first.outcome));
+      expect(woken(otherFilter.outcome)).not.toBe(woken(first.outcome));
     });
 
     it('does nothing for an empty batch', () => {

@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { TopicFilter } from '../common/topic-filter';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import type { LoggedEvent } from './event-log.service';
-import { Waiter } from './waiter';
+import { createWaiterDeadlines, Waiter } from './waiter';
+import { WokenEvents } from './woken-events';
 
 /** A sequenced event with its owner, as the listener hands it to the registry. */
 export interface SequencedEvent extends LoggedEvent {
@@ -16,6 +17,10 @@ export interface SequencedEvent extends LoggedEvent {
 @Injectable()
 export class WaiterRegistry implements OnModuleDestroy {
   private readonly byTenant = new Map<string, Set<Waiter>>();
+  /** Every waiter's timeout, on one timer. */
+  private readonly deadlines = createWaiterDeadlines();
+  /** One function for all waiters to leave by, rather than a closure each. */
+  private readonly release = (waiter: Waiter): void => this.remove(waiter);
   private count = 0;
   private closed = false;
 
@@ -38,7 +43,7 @@ export class WaiterRegistry implements OnModuleDestroy {
 
   /** Registers a waiter; do it before reading the log. */
   register(tenantId: string, filter: TopicFilter): Waiter {
-    const waiter = new Waiter(tenantId, filter, (settled) => this.remove(settled));
+    const waiter = new Waiter(tenantId, filter, this.release, this.deadlines);
     if (this.closed) {
       waiter.settle({ kind: 'shutdown' });
       return waiter;
@@ -54,7 +59,8 @@ export class WaiterRegistry implements OnModuleDestroy {
   /**
    * Hands a sequenced batch covering positions (from, to] to the waiters it concerns. A waiter that
    * has read the log through at least `from` gets its matching events from memory; one whose read
-   * is under way, or behind `from`, is told to read the log again.
+   * is under way, or behind `from`, is told to read the log again. Waiters of one tenant with the
+   * same filter and position get one {@link WokenEvents}, so their answer is built once.
    */
   deliver(from: bigint, events: SequencedEvent[]): void {
     const byTenant = new Map<string, SequencedEvent[]>();
@@ -66,17 +72,23 @@ export class WaiterRegistry implements OnModuleDestroy {
     for (const [tenantId, tenantEvents] of byTenant) {
       const waiters = this.byTenant.get(tenantId);
       if (!waiters) continue;
+      const answers = new Map<string, WokenEvents | null>();
       for (const waiter of [...waiters]) {
         const checked = waiter.checkedThrough;
-        const matching = tenantEvents.filter(
-          (event) =>
-            waiter.filter.matches(event.topic) &&
-            (checked === undefined || BigInt(event.cursor) > checked),
-        );
-        const [first] = matching;
-        if (!first) continue;
+        const key = `${checked ?? ''} ${waiter.filter.key}`;
+        let answer = answers.get(key);
+        if (answer === undefined) {
+          const matching = tenantEvents.filter(
+            (event) =>
+              waiter.filter.matches(event.topic) &&
+              (checked === undefined || BigInt(event.cursor) > checked),
+          );
+          answers.set(key, (answer = matching.length > 0 ? new WokenEvents(matching) : null));
+        }
+        if (!answer) continue;
         if (checked === undefined || checked < from) waiter.settle({ kind: 'recheck' });
-        else if (waiter.settle({ kind: 'events', events: matching })) this.observeLatency(first);
+        else if (waiter.settle({ kind: 'events', events: answer }))
+          this.observeLatency(answer.events[0]);
       }
     }
   }

@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { TopicFilter } from '../common/topic-filter';
 import type { LoggedEvent } from './event-log.service';
-import { Waiter, type WaitOutcome } from './waiter';
+import { createWaiterDeadlines, Waiter, type WaitOutcome } from './waiter';
+import { WokenEvents } from './woken-events';
 
 const event: LoggedEvent = {
   id: '0b5c6d0e-2f4a-4b8e-9a57-1f0c2d3e4f50',
@@ -31,7 +32,7 @@ describe('Waiter', () => {
   beforeEach(() => {
     jest.useFakeTimers();
     release = jest.fn<void, [Waiter]>();
-    waiter = new Waiter('tenant-1', new TopicFilter(['order.*']), release);
+    waiter = new Waiter('tenant-1', new TopicFilter(['order.*']), release, createWaiterDeadlines());
     controller = new AbortController();
   });
 
@@ -72,7 +73,7 @@ describe('Waiter', () => {
       await jest.advanceTimersByTimeAsync(1000);
 
       controller.abort();
-      expect(waiter.settle({ kind: 'events', events: [event] })).toBe(false);
+      expect(waiter.settle({ kind: 'events', events: new WokenEvents([event]) })).toBe(false);
       expect(waiter.settle({ kind: 'shutdown' })).toBe(false);
       await jest.advanceTimersByTimeAsync(0);
 
@@ -123,10 +124,11 @@ describe('Waiter', () => {
     it('settles with the outcome given, clears its timer and drops its abort listener', async () => {
       const outcome = track(waiter.wait(1000, controller.signal));
 
-      expect(waiter.settle({ kind: 'events', events: [event] })).toBe(true);
+      const woken = new WokenEvents([event]);
+      expect(waiter.settle({ kind: 'events', events: woken })).toBe(true);
       await jest.advanceTimersByTimeAsync(0);
 
-      expect(outcome.value).toEqual({ kind: 'events', events: [event] });
+      expect(outcome.value).toEqual({ kind: 'events', events: woken });
       expect(release).toHaveBeenCalledTimes(1);
       expect(release).toHaveBeenCalledWith(waiter);
       expect(jest.getTimerCount()).toBe(0);

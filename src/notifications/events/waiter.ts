@@ -1,20 +1,28 @@
 import type { TopicFilter } from '../common/topic-filter';
-import type { LoggedEvent } from './event-log.service';
+import { type Deadline, DeadlineQueue } from './deadline-queue';
+import type { WokenEvents } from './woken-events';
 
 /** How a held poll ended. */
 export type WaitOutcome =
   /** Matching events, complete from the waiter's checked position to the batch's end. */
-  | { kind: 'events'; events: LoggedEvent[] }
+  | { kind: 'events'; events: WokenEvents }
   /** Something may have arrived that cannot be handed over from memory: read the log again. */
   | { kind: 'recheck' }
   | { kind: 'timeout' }
   | { kind: 'gone' }
   | { kind: 'shutdown' };
 
+/** The timeouts of a process's waiters: one timer for all of them. */
+export function createWaiterDeadlines(): DeadlineQueue<Waiter> {
+  return new DeadlineQueue<Waiter>((waiter) => waiter.settle({ kind: 'timeout' }));
+}
+
 /**
  * One held long poll. Registered before the log is read, so no wake-up can slip between the read
  * and the wait; settled exactly once, by whichever of event, timeout, disconnect or shutdown
  * comes first (the others then do nothing), and on settling it leaves the registry at once.
+ * Its timeout is a place in the registry's {@link DeadlineQueue}, and it listens for the client
+ * going away as an event listener object, so a held poll keeps no timer and no closure of its own.
  */
 export class Waiter {
   /** Highest position the holder has read the log through; unset while its read is under way. */
@@ -22,13 +30,14 @@ export class Waiter {
   readonly outcome: Promise<WaitOutcome>;
   private resolve!: (outcome: WaitOutcome) => void;
   private settled = false;
-  private timer?: NodeJS.Timeout;
+  private deadline?: Deadline<Waiter>;
   private signal?: AbortSignal;
 
   constructor(
     readonly tenantId: string,
     readonly filter: TopicFilter,
     private readonly release: (waiter: Waiter) => void,
+    private readonly deadlines: DeadlineQueue<Waiter>,
   ) {
     this.outcome = new Promise((resolve) => (this.resolve = resolve));
   }
@@ -40,9 +49,9 @@ export class Waiter {
       this.settle({ kind: 'gone' });
       return this.outcome;
     }
-    this.timer = setTimeout(() => this.settle({ kind: 'timeout' }), ms);
+    this.deadline = this.deadlines.add(this, ms);
     this.signal = signal;
-    signal?.addEventListener('abort', this.onAbort, { once: true });
+    signal?.addEventListener('abort', this, { once: true });
     return this.outcome;
   }
 
@@ -50,13 +59,17 @@ export class Waiter {
   settle(outcome: WaitOutcome): boolean {
     if (this.settled) return false;
     this.settled = true;
-    clearTimeout(this.timer);
-    this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.deadline) this.deadlines.delete(this.deadline);
+    this.deadline = undefined;
+    this.signal?.removeEventListener('abort', this);
     this.signal = undefined;
     this.release(this);
     this.resolve(outcome);
     return true;
   }
 
-  private readonly onAbort = () => this.settle({ kind: 'gone' });
+  /** The abort signal's listener: the client went away. */
+  handleEvent(): void {
+    this.settle({ kind: 'gone' });
+  }
 }

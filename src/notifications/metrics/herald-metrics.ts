@@ -3,6 +3,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 
+/** The long poll's statements to Postgres, by `read`; see {@link HeraldMetrics.longPollReads}. */
+const LONG_POLL_READS = ['page', 'batch', 'head'] as const;
+
 /** Every outcome an attempt can have, so each series exists (at 0) from the first scrape. */
 const ATTEMPT_OUTCOMES = ['succeeded', 'retrying', 'failed', 'interrupted'] as const;
 
@@ -32,6 +35,12 @@ export class HeraldMetrics {
   readonly heldPolls: Gauge;
   /** From an event being written to a held poll being answered with it. */
   readonly wakeLatency: Histogram;
+  /**
+   * Statements the long-poll side sends to Postgres, by `read`: `page` (a poll's or stream's read
+   * of the log), `batch` (the listener's read of a new head's events, once for all waiters),
+   * `head` (the listener's catch-up read of the head).
+   */
+  readonly longPollReads: Counter<'read'>;
   /** Finished webhook attempts by what became of the delivery (`outcome`). */
   readonly deliveries: Counter<'outcome'>;
   /** One webhook attempt's HTTP call, by `outcome`. */
@@ -66,6 +75,12 @@ export class HeraldMetrics {
       name: 'herald_longpoll_wake_latency_seconds',
       help: 'From an event being written to a held poll being answered with it',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.longPollReads = new Counter({
+      name: 'herald_longpoll_reads_total',
+      help: 'Statements the long poll sent to Postgres: page reads of polls and streams, the listener batch and head reads',
+      labelNames: ['read'],
       registers,
     });
     this.deliveries = new Counter({
@@ -122,6 +137,7 @@ export class HeraldMetrics {
       },
     });
     for (const source of ['postgres', 'redis']) this.collectErrors.inc({ source }, 0);
+    for (const read of LONG_POLL_READS) this.longPollReads.inc({ read }, 0);
     for (const result of RECORD_FAILURE_RESULTS) this.recordFailures.inc({ result }, 0);
     for (const outcome of ATTEMPT_OUTCOMES) {
       this.deliveries.inc({ outcome }, 0);
