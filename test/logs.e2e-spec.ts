@@ -16,6 +16,7 @@ type LogLine = Record<string, unknown> & {
   msg?: string;
   req?: { id?: string; method?: string; url?: string };
   res?: { statusCode?: number };
+  responseTime?: number;
 };
 
 describe('logs', () => {
@@ -70,6 +71,13 @@ describe('logs', () => {
       .send({ topic: 'logs.second', payload: { n: 2 } })
       .expect(201);
     await expectEventually(() => expect(receiver.received).toHaveLength(2));
+    // A held poll that times out: its one line is written when it is answered.
+    await api()
+      .get('/v1/events')
+      .query({ wait: 1 })
+      .set(tenant.auth)
+      .set('x-request-id', 'logs-spec-poll-1')
+      .expect(200);
     await expectEventually(() =>
       expect(herald!.stdout().match(/"msg":"webhook attempt/g)).toHaveLength(2),
     );
@@ -109,6 +117,16 @@ describe('logs', () => {
         req: expect.objectContaining({ id: rotated.headers['x-request-id'] }),
       }),
     );
+    const pollLines = requests.filter((line) => line.req?.id === 'logs-spec-poll-1');
+    expect(pollLines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        msg: 'request completed',
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+      }),
+    ]);
+    expect(pollLines[0]?.responseTime).toBeGreaterThanOrEqual(900);
 
     const attempts = parsed.filter((line) => line.msg?.startsWith('webhook attempt'));
     expect(attempts).toHaveLength(2);

@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, stdTimeFunctions, type Logger } from 'pino';
+import {
+  pino,
+  stdTimeFunctions,
+  type DestinationStream,
+  type Logger,
+  type LoggerOptions,
+} from 'pino';
 import type { LogLevel } from '../config/herald-config';
 
 /**
@@ -33,11 +39,11 @@ export const currentRequestId = new AsyncLocalStorage<string>();
 
 /**
  * The service's one pino logger: JSON lines on stdout at `level`, with credentials and secrets
- * redacted. Nest, Fastify and Herald all write through it; a line written while a request is
- * handled carries the request's id as `reqId`.
+ * redacted (to `destination` instead, in tests). Nest, Fastify and Herald all write through it; a
+ * line written while a request is handled carries the request's id as `reqId`.
  */
-export function createServiceLogger(level: LogLevel): Logger {
-  return pino({
+export function createServiceLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level,
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
@@ -55,5 +61,6 @@ export function createServiceLogger(level: LogLevel): Logger {
       const reqId = currentRequestId.getStore();
       return reqId === undefined ? {} : { reqId };
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
