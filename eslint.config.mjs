@@ -46,6 +46,8 @@ export default tseslint.config(
       'test-output/**',
       '*.config.js',
       '*.config.mjs',
+      // Compiled by the package test against the installed tarball, in folders of their own.
+      'test/package/hosts/**',
     ],
   },
   eslint.configs.recommended,

@@ -1,7 +1,10 @@
 /** @type {import('jest').Config} */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 // The examples import the package by name, exactly as a host app would.
-const moduleNameMapper = { '^herald$': '<rootDir>/src/notifications/index.ts' };
+const moduleNameMapper = {
+  '^nestjs-herald$': '<rootDir>/src/notifications/index.ts',
+  '^nestjs-herald/client$': '<rootDir>/src/notifications/client/herald-client.ts',
+};
 
 module.exports = {
   testTimeout: 30000,

@@ -12,7 +12,7 @@ import {
   NotificationsModule,
   TenantsService,
   type NotificationsModuleOptions,
-} from 'herald';
+} from 'nestjs-herald';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { HostAppModule } from '../examples/host-app/host-app.module';

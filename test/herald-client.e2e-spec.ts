@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HeraldClient, HeraldClientError, type HeraldEvent } from 'herald';
+import { HeraldClient, HeraldClientError, type HeraldEvent } from 'nestjs-herald/client';
 import { followOrders } from '../examples/client/follow-events';
 import { RetentionService } from '../src/notifications/sequencer/retention.service';
 import { sendEvent } from './utils/send-event';

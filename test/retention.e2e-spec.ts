@@ -153,6 +153,12 @@ describe('retention and deliveries still owed', () => {
       const [delivery] = await listDeliveries(herald, tenant, subscription.id);
       expect(delivery.status).toBe('failed');
     });
+    // Disabling the subscription published webhook.subscription.disabled; retention prunes only
+    // what the sequencer has stamped, so it is awaited (a busy sequencer may not have yet).
+    await expectEventually(async () => {
+      const read = await readEvents(herald, tenant, { topics: 'webhook.*', after: 0 });
+      expect(read.events.map((event) => event.topic)).toEqual(['webhook.subscription.disabled']);
+    });
 
     await herald.app.get(RetentionService).prune(pastRetention());
 

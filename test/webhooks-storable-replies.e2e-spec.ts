@@ -285,3 +285,84 @@ async function recordFailures(baseUrl: string, result: 'failed' | 'lost'): Promi
     (await scrapeMetrics(baseUrl)).value('herald_delivery_record_failures_total', { result }) ?? NaN
   );
 }
+
+/**
+ * The connection recording an outcome is dropped (a restart, a failover): no fault of the row, so
+ * the outcome is written on another connection rather than failing the delivery.
+ */
+describe('an outcome whose connection is dropped while it is recorded', () => {
+  const { herald, db } = useTestApp({
+    env: { HERALD_RETRY_SCHEDULE: '100ms', HERALD_FAST_RETRIES: '1' },
+  });
+  const startReceiver = useReceivers();
+
+  /**
+   * A trigger that ends its own connection the first time the recorder writes to `table` (the
+   * sequence counts past the rollback).
+   */
+  const dropConnectionOnce = (table: string) =>
+    pgQuery(
+      db.url,
+      `CREATE SEQUENCE public.dropped;
+       CREATE FUNCTION public.drop_connection_once() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         -- Only what the recorder writes: an attempt row, or a delivery turning succeeded.
+         IF TG_TABLE_NAME = 'deliveries' THEN
+           IF NEW.status <> 'succeeded' THEN
+             RETURN NEW;
+           END IF;
+         END IF;
+         IF nextval('public.dropped') = 1 THEN
+           PERFORM pg_terminate_backend(pg_backend_pid());
+         END IF;
+         RETURN NEW;
+       END $$;
+       CREATE TRIGGER drop_connection_once BEFORE INSERT OR UPDATE ON herald.${table}
+         FOR EACH ROW EXECUTE FUNCTION public.drop_connection_once();`,
+    );
+  const removeTrigger = (table: string) =>
+    pgQuery(
+      db.url,
+      `DROP TRIGGER drop_connection_once ON herald.${table};
+       DROP FUNCTION public.drop_connection_once();
+       DROP SEQUENCE public.dropped;`,
+    );
+  const timesDropped = async () =>
+    Number(
+      (await pgQuery<{ last_value: string; is_called: boolean }>(
+        db.url,
+        'SELECT last_value, is_called FROM public.dropped',
+      ))[0].is_called,
+    );
+
+  it.each([
+    ['a success', 'deliveries', 200, 'succeeded', [200]],
+    ['a failure', 'delivery_attempts', 500, 'failed', [500, 500]],
+  ] as const)(
+    'records %s once on another connection',
+    async (_, table, status, settled, statusCodes) => {
+      await dropConnectionOnce(table);
+      try {
+        const tenant = await createTenant(herald);
+        const receiver = await startReceiver();
+        receiver.answer = () => ({ status });
+        const subscription = await createSubscription(herald, tenant, receiver.url);
+        const id = await sendEvent(herald, tenant, 'order.placed');
+
+        const [delivery] = await expectEventually(async () => {
+          const deliveries = await listDeliveries(herald, tenant, subscription.id);
+          expect(deliveries[0]?.status).toBe(settled);
+          return deliveries;
+        });
+        expect(await timesDropped()).toBe(1);
+        expect(delivery.attempts.map((attempt) => attempt.statusCode)).toEqual(statusCodes);
+        expect(delivery.lastError ?? '').not.toContain('recording the attempt failed');
+        expect(receiver.received.map((hook) => hook.headers['webhook-id'])).toEqual(
+          statusCodes.map(() => id),
+        );
+      } finally {
+        await removeTrigger(table);
+      }
+    },
+  );
+});

@@ -1,4 +1,4 @@
-import { HeraldClient, type HeraldEvent } from 'herald';
+import { HeraldClient, type HeraldEvent } from 'nestjs-herald/client';
 
 /** Prints every `order.*` event of a tenant, resuming after `savedCursor`, until `signal` aborts. */
 export async function followOrders(

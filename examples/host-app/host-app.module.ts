@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { NOTIFICATIONS_MIGRATIONS, NotificationsModule } from 'herald';
+import { NOTIFICATIONS_MIGRATIONS, NotificationsModule } from 'nestjs-herald';
 import { CreateOrders1763800000000 } from './create-orders.migration';
 import { Order } from './order.entity';
 import { OrdersService } from './orders.service';

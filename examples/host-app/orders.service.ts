@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { NotificationPublisher } from 'herald';
+import { NotificationPublisher } from 'nestjs-herald';
 import { Order } from './order.entity';
 
 @Injectable()

@@ -1,5 +1,6 @@
 /**
- * Herald's public surface: everything a host imports comes from here.
+ * Herald's public surface (`nestjs-herald`): everything a host imports comes from here. The
+ * consumer client has an entry of its own, `nestjs-herald/client`, free of Nest and TypeORM.
  * @packageDocumentation
  */
 export { NotificationsModule } from './notifications.module';
@@ -12,6 +13,7 @@ export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
 export { NotificationsError, NotificationsErrorCode } from './notifications.errors';
 export { TenantsService } from './tenants/tenants.service';
+export type { TenantEntity } from './tenants/tenant.entity';
 export { ApiKeysService, type CreatedApiKey } from './tenants/api-keys.service';
 export { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 export { NOTIFICATIONS_MIGRATIONS } from './database/notifications.migrations';
@@ -21,9 +23,3 @@ export { HeraldExceptionFilter } from './http/herald-exception.filter';
 export type { ErrorBody } from './http/error-body';
 export { DeliveryQueueHealth } from './webhooks/delivery/delivery-queue-health';
 export { secretsEqual } from './tenants/api-key-secret';
-export {
-  HeraldClient,
-  HeraldClientError,
-  type HeraldClientOptions,
-  type HeraldEvent,
-} from './client/herald-client';

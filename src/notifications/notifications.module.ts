@@ -132,18 +132,8 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     DeliverySweeper,
     DeliveryTelemetry,
   ],
-  exports: [
-    NotificationPublisher,
-    DeliveryQueue,
-    DeliveryQueueHealth,
-    DeliverySweeper,
-    SubscriptionsService,
-    SequencerService,
-    RetentionService,
-    HeraldMetrics,
-    WaiterRegistry,
-    RESOLVED_OPTIONS,
-  ],
+  // Exactly the injectable classes index.ts exports (test/package/module-exports.e2e-spec.ts).
+  exports: [NotificationPublisher, TenantsService, ApiKeysService, DeliveryQueueHealth],
 })
 export class NotificationsModule extends ConfigurableModuleClass implements NestModule {
   constructor(

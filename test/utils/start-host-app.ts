@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { NotificationsModule } from 'herald';
+import { NotificationsModule } from 'nestjs-herald';
 import { deleteQueueKeys } from './delete-queue-keys';
 import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, type HeraldEndpoint } from './test-app';
 import { TEST_REDIS_URL } from './test-env';

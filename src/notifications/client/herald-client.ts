@@ -1,12 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 /** An event as the long-poll API returns it. */
 export interface HeraldEvent {
+  /** The event's id, the same as the `webhook-id` of its webhooks. */
   id: string;
+  /** Its topic, e.g. `order.created`. */
   topic: string;
+  /** The JSON object it was published with. */
   payload: Record<string, unknown>;
   /** Pass it as `after` to resume right after this event. */
   cursor: string;
+  /** When it was published, ISO 8601. */
   createdAt: string;
 }
 
@@ -151,8 +153,20 @@ export class HeraldClient {
     const max = this.options.retryMaxMs ?? 30_000;
     const jittered = Math.random() * Math.min(max, initial * 2 ** (failures - 1));
     const told = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : 0;
-    await sleep(Math.max(jittered, Math.min(told, max)), undefined, { signal }).catch(
-      () => undefined,
-    );
+    await delay(Math.max(jittered, Math.min(told, max)), signal);
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts; plain timers, so it runs in browsers too. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -24,9 +24,13 @@ export interface SlotUsage {
  */
 @Injectable()
 export class HeraldMetrics {
+  /** The registry every Herald metric is on: serve `await registry.metrics()` on a host's `/metrics`. */
   readonly registry: Registry;
+  /** Events written to the outbox by this process. */
   readonly eventsPublished: Counter;
+  /** Long polls and streams held open in this process now. */
   readonly heldPolls: Gauge;
+  /** From an event being written to a held poll being answered with it. */
   readonly wakeLatency: Histogram;
   /** Finished webhook attempts by what became of the delivery (`outcome`). */
   readonly deliveries: Counter<'outcome'>;

@@ -33,9 +33,13 @@ export interface PublishOptions {
 
 /** The event as written (or as first written, for a repeated idempotency key). */
 export interface PublishedEvent {
+  /** The event's id (a UUIDv7), the `webhook-id` of its deliveries. */
   id: string;
+  /** The tenant it was published for. */
   tenantId: string;
+  /** Its topic, as published. */
   topic: string;
+  /** When it was written (not when it was sequenced). */
   createdAt: Date;
   /** True when the idempotency key had been used before and this is the original event. */
   replayed: boolean;

@@ -13,7 +13,9 @@ import { TenantsService } from './tenants.service';
 
 /** A key as created: `key` is the secret, returned this once and never stored. */
 export interface CreatedApiKey {
+  /** The stored key: its id (to revoke it), prefix, tenant and creation time; never the secret. */
   entity: ApiKeyEntity;
+  /** The secret (`hk_…`) to send as `Authorization: Bearer`; shown only here. */
   key: string;
 }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryPrepared, type PreparedStatement } from '../../common/prepared-statement';
 import { toStorableText } from '../../common/storable-json';
+import { isDatabaseUnavailable } from '../../http/database-unavailable';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
@@ -105,9 +106,11 @@ export class DeliveryRecorder {
   ) {}
 
   /**
-   * Records one attempt; resolves with what became of the delivery. An outcome that cannot be
-   * recorded fails the delivery with the reason (see {@link recordingFailed}); rejects with
-   * {@link AttemptNotRecordedError} only when not even that could be written.
+   * Records one attempt; resolves with what became of the delivery. An outcome Postgres refuses
+   * fails the delivery with the reason (see {@link recordingFailed}). One that cannot be written
+   * because the database is unreachable is tried once more, then rejects with
+   * {@link AttemptNotRecordedError}, as when not even the failure could be written: the lease
+   * brings the delivery back, the lost attempt counted as a retry.
    */
   async record(claimed: ClaimedDelivery, attempt: AttemptResult): Promise<AttemptOutcome> {
     // Error texts can carry what a receiver sent; one that Postgres refuses would fail the whole
@@ -115,16 +118,32 @@ export class DeliveryRecorder {
     const result =
       attempt.error === undefined ? attempt : { ...attempt, error: toStorableText(attempt.error) };
     try {
-      if (result.interrupted) {
-        await this.interrupted(claimed, result);
-        return 'interrupted';
-      }
-      const verdict = judgeAttempt(result.statusCode, result.retryAfter, this.options.clock.now());
-      if (verdict.kind === 'success') return await this.succeeded(claimed, result);
-      return await this.failed(claimed, result, verdict);
+      return await this.recordOutcome(claimed, result);
     } catch (error) {
-      return this.recordingFailed(claimed, result, error);
+      if (!isDatabaseUnavailable(error)) return this.recordingFailed(claimed, result, error);
     }
+    // A dropped connection (a restart, a failover) is no fault of the row: once more, on another
+    // connection of the pool, before the outcome is given up to the lease.
+    try {
+      return await this.recordOutcome(claimed, result);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) return this.recordingFailed(claimed, result, error);
+      this.metrics.recordFailures.inc({ result: 'lost' });
+      throw new AttemptNotRecordedError(claimed.id, claimed.attempts, error);
+    }
+  }
+
+  private async recordOutcome(
+    claimed: ClaimedDelivery,
+    result: AttemptResult,
+  ): Promise<AttemptOutcome> {
+    if (result.interrupted) {
+      await this.interrupted(claimed, result);
+      return 'interrupted';
+    }
+    const verdict = judgeAttempt(result.statusCode, result.retryAfter, this.options.clock.now());
+    if (verdict.kind === 'success') return this.succeeded(claimed, result);
+    return this.failed(claimed, result, verdict);
   }
 
   /**
@@ -174,7 +193,7 @@ export class DeliveryRecorder {
   }
 
   /**
-   * The attempt's outcome could not be recorded (Postgres refused a row, or could not be reached).
+   * Postgres refused to record the attempt's outcome (a row it cannot store, a trigger, a check).
    * Left as it is, the delivery would stay claimed and be sent again every lease period, outside
    * the retry schedule, forever if the refusal is in what the receiver answered. It is failed
    * instead, with the reason in `last_error`, an attempt row without the answer when one can be
