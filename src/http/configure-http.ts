@@ -7,6 +7,7 @@ import { parseJsonBodies } from './json-body-parser';
 import { SECURITY_HEADERS } from './security-headers';
 import { setupSwagger } from './swagger';
 import { useRequestIds } from '../logging/request-id';
+import { logAbortedRequests } from '../logging/request-log';
 import { METRICS_REGISTRY } from '../metrics/metrics.constants';
 import { trackHttpConnections } from '../metrics/track-http-connections';
 import { HeraldExceptionFilter } from '../notifications';
@@ -18,6 +19,7 @@ import { HeraldExceptionFilter } from '../notifications';
 export async function configureHttp(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   useRequestIds(fastify);
+  logAbortedRequests(fastify);
   parseJsonBodies(fastify, BODY_LIMIT);
   // Before any route is added, so every answer carries them: the parser's refusals and 404s too.
   await app.register(helmet, SECURITY_HEADERS);

@@ -1,4 +1,11 @@
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { REQUEST_ID_HEADER } from './request-id';
 
 /** Requests polled by machines every few seconds: logged only at `debug` when they succeed. */
 const ROUTINE_PATHS = new Set(['/health', '/metrics']);
@@ -27,4 +34,32 @@ export class RequestLog extends LogController {
 
 function isRoutine(request: FastifyRequest, reply: FastifyReply): boolean {
   return reply.statusCode < 400 && ROUTINE_PATHS.has(request.url.split('?')[0] ?? '');
+}
+
+/**
+ * A line for each request whose client left before its answer ended (an abandoned held poll, a
+ * closed event stream), which Fastify's `requestCompleted` never sees: `"msg": "request aborted"`
+ * with `req`. One listener function serves every response, so a held poll keeps no closure for it.
+ */
+export function logAbortedRequests(fastify: FastifyInstance): void {
+  const logger = fastify.log;
+  function logIfAborted(this: ServerResponse): void {
+    if (this.writableFinished) return;
+    const request = this.req;
+    logger.info(
+      {
+        req: {
+          id: String(this.getHeader(REQUEST_ID_HEADER)),
+          method: request.method,
+          url: request.url,
+          ip: request.socket.remoteAddress,
+        },
+      },
+      'request aborted',
+    );
+  }
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    reply.raw.on('close', logIfAborted);
+    done();
+  });
 }
