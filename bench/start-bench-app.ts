@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
 import { keepGeneratedSecrets } from '../src/config/keep-generated-secrets';
 import { loadConfig } from '../src/config/load-config';
 import { configureHttp } from '../src/http/configure-http';
+import { createHttpAdapter } from '../src/http/create-http-adapter';
+import { createServiceLogger } from '../src/logging/service-logger';
 import type { NotificationsModuleOptions } from '../src/notifications';
 
 /** The admin token of the benchmark's app (fixed, like the tests'). */
@@ -13,7 +15,7 @@ export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 /** The real service, running in this process on a random loopback port. */
 export interface BenchApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   close(): Promise<void>;
@@ -42,11 +44,13 @@ export async function startBenchApp(
       LOG_LEVEL: 'warn',
     }),
   );
-  const app = await NestFactory.create<NestExpressApplication>(
+  const logger = createServiceLogger(config.logLevel);
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, notifications, queuePrefix: `herald-bench-${process.pid}` }),
+    createHttpAdapter(logger),
     { bodyParser: false, logger: ['error', 'warn'] },
   );
-  configureHttp(app);
+  await configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };

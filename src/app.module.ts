@@ -2,13 +2,11 @@ import { BullModule } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import type { SettledConfig } from './config/herald-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HEALTH_CHECKS_REDIS } from './health/health.constants';
 import { HealthController } from './health/health.controller';
-import { buildLoggerParams } from './logging/logger-params';
 import { METRICS_REGISTRY } from './metrics/metrics.constants';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisHealthIndicator } from './health/redis.health';
@@ -34,7 +32,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot(buildLoggerParams(config.logLevel)),
         TypeOrmModule.forRoot({
           ...buildDataSourceOptions(config.databaseUrl),
           autoLoadEntities: true,

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ConfigError } from './config/config-error';
@@ -10,7 +10,8 @@ import { loadConfig } from './config/load-config';
 import { readEnvironment } from './config/read-environment';
 import { prepareDatabase } from './database/prepare-database';
 import { configureHttp } from './http/configure-http';
-import { buildLoggerParams } from './logging/logger-params';
+import { createHttpAdapter } from './http/create-http-adapter';
+import { createServiceLogger } from './logging/service-logger';
 
 function readConfig(): { config: SettledConfig; kept: KeptSecret[] } {
   try {
@@ -27,7 +28,7 @@ function readConfig(): { config: SettledConfig; kept: KeptSecret[] } {
  * shutdown hooks re-raise the signal after closing, which ends the process with no exit code.
  */
 function exitCleanlyOn(
-  app: NestExpressApplication,
+  app: NestFastifyApplication,
   signals: NodeJS.Signals[],
   logger: Logger,
 ): void {
@@ -66,24 +67,22 @@ function announceKept(kept: KeptSecret[], adminToken: string, logger: Logger): v
 
 async function bootstrap(): Promise<void> {
   const { config, kept } = readConfig();
-  // The database is prepared before the app (and its LoggerModule) exists: the same pino settings
-  // make those lines JSON too, and the app's logger takes over below.
-  const loggerParams = buildLoggerParams(config.logLevel);
-  Logger.overrideLogger(new NestPinoLogger(new PinoLogger(loggerParams), loggerParams));
+  // One pino logger for Nest, Fastify and Herald, set before the database is prepared so that
+  // even the start-up and migration lines are JSON.
+  const pinoLogger = createServiceLogger(config.logLevel);
+  const nestLogger = new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: pinoLogger } }), {});
+  Logger.overrideLogger(nestLogger);
   const logger = new Logger('Herald');
   announceKept(kept, config.adminToken, logger);
   await prepareDatabase(config.databaseUrl);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config }), {
-    bodyParser: false,
-    // Held until pino takes over, so even the start-up lines come out as JSON.
-    bufferLogs: true,
-  });
-  app.useLogger(app.get(NestPinoLogger));
-  // Nest flushes the buffer when the app listens; a process without the api role never does.
-  app.flushLogs();
-  configureHttp(app);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config }),
+    createHttpAdapter(pinoLogger),
+    { bodyParser: false, logger: nestLogger },
+  );
+  await configureHttp(app);
   if (config.roles.has('api')) {
-    await app.listen(config.port);
+    await app.listen(config.port, '0.0.0.0');
     logger.log(`Listening on port ${config.port}; API docs at /docs`);
   } else {
     await app.init();

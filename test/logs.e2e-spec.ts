@@ -2,6 +2,8 @@ import request from 'supertest';
 import { createSubscription } from './utils/create-subscription';
 import { createTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
+import { holdPoll } from './utils/hold-poll';
+import { readMetric } from './utils/read-metric';
 import { startRedisServer, type RedisServer } from './utils/redis-server';
 import { spawnHerald, type HeraldProcess } from './utils/spawn-herald';
 import { TEST_ADMIN_TOKEN } from './utils/test-app';
@@ -16,6 +18,7 @@ type LogLine = Record<string, unknown> & {
   msg?: string;
   req?: { id?: string; method?: string; url?: string };
   res?: { statusCode?: number };
+  responseTime?: number;
 };
 
 describe('logs', () => {
@@ -70,6 +73,23 @@ describe('logs', () => {
       .send({ topic: 'logs.second', payload: { n: 2 } })
       .expect(201);
     await expectEventually(() => expect(receiver.received).toHaveLength(2));
+    // A held poll that times out: its one line is written when it is answered.
+    await api()
+      .get('/v1/events')
+      .query({ wait: 1 })
+      .set(tenant.auth)
+      .set('x-request-id', 'logs-spec-poll-1')
+      .expect(200);
+    // A held poll its client leaves: a line says so.
+    const abandoned = holdPoll(herald.baseUrl, '/v1/events?wait=20', {
+      ...tenant.auth,
+      'x-request-id': 'logs-spec-abandoned-1',
+    });
+    await expectEventually(async () =>
+      expect(await readMetric(herald!.baseUrl, 'herald_longpoll_waiters')).toBe(1),
+    );
+    abandoned.abort();
+    await expectEventually(() => expect(herald!.stdout()).toContain('logs-spec-abandoned-1'));
     await expectEventually(() =>
       expect(herald!.stdout().match(/"msg":"webhook attempt/g)).toHaveLength(2),
     );
@@ -109,6 +129,23 @@ describe('logs', () => {
         req: expect.objectContaining({ id: rotated.headers['x-request-id'] }),
       }),
     );
+    const pollLines = requests.filter((line) => line.req?.id === 'logs-spec-poll-1');
+    expect(pollLines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        msg: 'request completed',
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+      }),
+    ]);
+    expect(pollLines[0]?.responseTime).toBeGreaterThanOrEqual(900);
+    expect(requests.filter((line) => line.req?.id === 'logs-spec-abandoned-1')).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        msg: 'request aborted',
+        req: expect.objectContaining({ method: 'GET', url: '/v1/events?wait=20' }),
+      }),
+    ]);
 
     const attempts = parsed.filter((line) => line.msg?.startsWith('webhook attempt'));
     expect(attempts).toHaveLength(2);

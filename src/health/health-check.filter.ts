@@ -4,7 +4,7 @@ import {
   type ExceptionFilter,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /**
  * Sends a failed readiness check as terminus reports it (`status`, `info`, `error`, `details`),
@@ -15,8 +15,8 @@ export class HealthCheckFilter implements ExceptionFilter {
   catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
     host
       .switchToHttp()
-      .getResponse<Response>()
-      .status(exception.getStatus())
-      .json(exception.getResponse());
+      .getResponse<FastifyReply>()
+      .code(exception.getStatus())
+      .send(exception.getResponse());
   }
 }

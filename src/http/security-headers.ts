@@ -1,8 +1,7 @@
-import helmet from 'helmet';
-import type { RequestHandler } from 'express';
+import type { FastifyHelmetOptions } from '@fastify/helmet';
 
 /**
- * The service's security headers on every answer, through `helmet`: `nosniff`, no framing
+ * The service's security headers on every answer, through `@fastify/helmet`: `nosniff`, no framing
  * (`X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`, since the operator view and the portal
  * have destructive buttons and Swagger UI takes a bearer token), and helmet's default CSP for
  * Swagger UI and bull-board (scripts only from Herald itself), which both render under it.
@@ -12,15 +11,13 @@ import type { RequestHandler } from 'express';
  * whatever terminates TLS in front of the service. The portal sets its own stricter policy, and
  * Herald's `/v1` routes add `Cache-Control: no-store` themselves (as they do inside any host).
  */
-export function securityHeaders(): RequestHandler {
-  return helmet({
-    contentSecurityPolicy: {
-      directives: {
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: null,
-      },
+export const SECURITY_HEADERS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      frameAncestors: ["'none'"],
+      upgradeInsecureRequests: null,
     },
-    frameguard: { action: 'deny' },
-    strictTransportSecurity: false,
-  });
-}
+  },
+  frameguard: { action: 'deny' },
+  strictTransportSecurity: false,
+};

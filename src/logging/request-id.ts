@@ -1,5 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { currentRequestId } from './service-logger';
 
 /** The header a request id arrives in (from a proxy or client) and is echoed back in. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -12,13 +14,26 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
 
 /**
- * The request's id: the incoming `x-request-id` when it is sane, else a new UUID. It is set on
- * the response as `x-request-id` too, so a client can quote it when reporting a problem.
+ * The request's id: the incoming `x-request-id` when it is sane, else a new UUID. Fastify calls it
+ * for each request (`genReqId`); the id is sent back in `x-request-id` (see {@link useRequestIds}), so a
+ * client can quote it when reporting a problem.
  */
-export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
+export function requestIdOf(request: IncomingMessage): string {
   const incoming = request.headers[REQUEST_ID_HEADER];
-  const id =
-    typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-  response.setHeader(REQUEST_ID_HEADER, id);
-  return id;
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * Sends each request's id back in `x-request-id` (on the Node response, so that streamed answers
+ * carry it too) and makes it the `reqId` of the lines logged while its handler runs.
+ */
+export function useRequestIds(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  // After the body is read: the parser's stream events would not carry the id to the handler.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    currentRequestId.run(request.id, done);
+  });
 }

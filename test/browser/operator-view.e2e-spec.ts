@@ -32,7 +32,14 @@ describe('operator view: Bull queues at /admin/queues', () => {
       `Bearer ${herald.adminToken.slice(0, -1)}`,
     ];
     for (const authorization of refused) {
-      for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+      // Other spellings of the same routes too: an encoded letter, a doubled slash, a trailing one.
+      for (const path of [
+        '/admin/queues',
+        '/admin/queues/api/queues',
+        '/admin/%71ueues/api/queues',
+        '/admin/queues//api/queues',
+        '/admin/queues/',
+      ]) {
         const call = api().get(path);
         if (authorization) void call.set('Authorization', authorization);
         const response = await call.expect(401);

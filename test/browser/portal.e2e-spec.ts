@@ -111,7 +111,10 @@ describe('consumer portal, in Chromium', () => {
     await portal.button('Create').click();
     await page.getByRole('heading', { name: 'Order sync' }).waitFor();
     await portal.subscription(receiver.url).waitFor();
-    const secret = (await page.locator('#secret-current').textContent()) ?? '';
+    // The secret is shown once the new subscription's deliveries are read, after its heading.
+    const shownSecret = page.locator('#secret-current', { hasText: /^whsec_/ });
+    await shownSecret.waitFor();
+    const secret = (await shownSecret.textContent()) ?? '';
     expect(secret).toMatch(/^whsec_/);
 
     // A delivery that succeeds at once, with its attempt.

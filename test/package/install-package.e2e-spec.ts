@@ -45,7 +45,7 @@ const SERVICE_ONLY = [
   '@bull-board/api',
   '@nestjs/terminus',
   'dotenv',
-  'helmet',
+  '@fastify/helmet',
 ];
 
 /** One host app copied into a folder of its own, with the tarball and its dependencies installed. */

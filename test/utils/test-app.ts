@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bull';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bull';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -9,13 +9,15 @@ import { AppModule } from '../../src/app.module';
 import { keepGeneratedSecrets } from '../../src/config/keep-generated-secrets';
 import { loadConfig } from '../../src/config/load-config';
 import { configureHttp } from '../../src/http/configure-http';
+import { createHttpAdapter } from '../../src/http/create-http-adapter';
+import { createServiceLogger } from '../../src/logging/service-logger';
 import { DELIVERY_QUEUE, type NotificationsModuleOptions } from '../../src/notifications';
 import { deleteQueueKeys } from './delete-queue-keys';
 import { TEST_REDIS_URL } from './test-env';
 
 /** A running Herald app on a random loopback port. */
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   adminToken: string;
@@ -62,7 +64,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     }),
   );
   const queuePrefix = options.queuePrefix ?? `herald-test-${randomBytes(4).toString('hex')}`;
-  const app = await NestFactory.create<NestExpressApplication>(
+  const logger = createServiceLogger(config.logLevel);
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({
       config,
       queuePrefix,
@@ -72,9 +75,10 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
         ...options.notifications,
       },
     }),
+    createHttpAdapter(logger),
     { bodyParser: false, logger: ['error', 'warn'] },
   );
-  configureHttp(app);
+  await configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

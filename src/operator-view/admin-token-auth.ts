@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { onRequestHookHandler } from 'fastify';
 import { secretsEqual } from '../notifications';
 
 /** The realm browsers show in their sign-in prompt. */
@@ -20,26 +20,27 @@ export function presentedToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Express middleware admitting only the admin token, as `Authorization: Bearer <token>` or as the
- * password of HTTP Basic auth: a browser cannot add a bearer header to a page it navigates to, but
- * it prompts for Basic credentials and resends them for the page's assets and API calls.
- * Anything else (tenant keys included) is `401` with a Basic challenge.
+ * A Fastify `onRequest` hook admitting to `route` and everything below it only the admin token, as
+ * `Authorization: Bearer <token>` or as the password of HTTP Basic auth: a browser cannot add a
+ * bearer header to a page it navigates to, but it prompts for Basic credentials and resends them
+ * for the page's assets and API calls. Anything else (tenant keys included) is `401` with a Basic
+ * challenge. The route Fastify matched is checked, not the URL as sent, so no spelling of the path
+ * gets around it.
  */
-export function adminTokenAuth(
-  adminToken: string,
-): (request: Request, response: Response, next: NextFunction) => void {
-  return (request, response, next) => {
+export function adminTokenAuth(route: string, adminToken: string): onRequestHookHandler {
+  const guards = (path: string) => path === route || path.startsWith(`${route}/`);
+  return (request, reply, done) => {
+    if (!guards(request.routeOptions.url ?? request.url.split('?')[0] ?? '')) return done();
     const token = presentedToken(request.headers.authorization);
     // Compared as digests in constant time, so neither the length nor a prefix leaks.
-    if (token !== undefined && secretsEqual(token, adminToken)) {
-      next();
-      return;
-    }
-    response
-      .status(401)
-      .set('WWW-Authenticate', `Basic realm="${REALM}", charset="UTF-8"`)
-      .set('Cache-Control', 'no-store')
-      .json({
+    if (token !== undefined && secretsEqual(token, adminToken)) return done();
+    void reply
+      .code(401)
+      .headers({
+        'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"`,
+        'Cache-Control': 'no-store',
+      })
+      .send({
         statusCode: 401,
         error: 'Unauthorized',
         message:
