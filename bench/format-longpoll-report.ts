@@ -9,6 +9,9 @@ export interface WakeRow extends WakeResult {
   rawServerBusy: number;
   rawClientBusy: number;
   p99VsRaw: number;
+  /** The same against the bare Nest-on-Fastify server: the framework's own cost. */
+  bareNest: LatencySummary;
+  bareNestP99VsRaw: number;
   /** At most this many times the bare node:http server's p99 (null: no target at this K). */
   targetVsRaw: number | null;
   met: boolean | null;
@@ -29,7 +32,7 @@ export interface LongPollBenchResult {
     /** 1-minute load average before and after the run: above ~0.5 before, other work competed. */
     loadAverage: { before: number; after: number };
     /** Busy share of all CPUs while (a) and (b) ran against each server (null: no /proc/stat). */
-    machineCpuBusy: { herald: number | null; raw: number | null };
+    machineCpuBusy: { herald: number | null; raw: number | null; bareNest: number | null };
     seconds: number;
   };
   wake: WakeRow[];
@@ -101,6 +104,8 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
       'raw p50',
       'raw p99',
       'p99 x raw',
+      'Nest p99',
+      'Nest x raw',
       'target',
       'met',
     ],
@@ -118,6 +123,8 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
       ms(row.raw.p50),
       `${ms(row.raw.p99)} (${percent(row.rawServerBusy)}/${percent(row.rawClientBusy)})`,
       row.p99VsRaw.toFixed(1),
+      ms(row.bareNest.p99),
+      row.bareNestP99VsRaw.toFixed(1),
       row.targetVsRaw === null ? '' : `<= ${row.targetVsRaw} x raw`,
       yesNo(row.met),
     ]),
@@ -187,6 +194,18 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
         `<= ${row.targetVsRaw} x`,
         yesNo(row.met),
       ]),
+    ...wake
+      .filter((row) => row.targetVsRaw !== null)
+      .map((row) => [
+        `  bare Nest on Fastify itself`,
+        `${ms(row.bareNest.p99)} ms`,
+        `node:http ${ms(row.raw.p99)} ms`,
+        times(row.bareNestP99VsRaw),
+        `<= ${row.targetVsRaw} x`,
+        row.targetVsRaw !== null && row.bareNestP99VsRaw > row.targetVsRaw
+          ? 'out of reach on Nest here'
+          : 'within reach',
+      ]),
     [
       'RSS per idle held poll',
       `${kib(memory.rssPerPoll)} KiB`,
@@ -232,11 +251,14 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
         : ''),
     '',
     `(a) Wake latency: publish (POST sent) to each held poll's answer, ms, ${settings.rounds} rounds ` +
-      'per K; raw = the same against a bare node:http server (bench/raw-poll-server.ts); ' +
+      'per K; raw = the same against a bare node:http server (bench/raw-poll-server.ts), Nest = ' +
+      'against a bare Nest-on-Fastify one (bench/bare-nest-poll-server.ts); ' +
       'CPU srv/cli = share of one CPU used by the server / by this client from publish to last answer',
     ...wakeRows,
     `All CPUs' busy share during (a) and (b): ${cpuShare(settings.machineCpuBusy.herald)} against ` +
-      `Herald, ${cpuShare(settings.machineCpuBusy.raw)} against raw (Postgres, server, client, other work)`,
+      `Herald, ${cpuShare(settings.machineCpuBusy.raw)} against raw, ` +
+      `${cpuShare(settings.machineCpuBusy.bareNest)} against bare Nest (Postgres, server, client, ` +
+      'other work)',
     '',
     `(b) Memory per idle held poll (${memory.count.toLocaleString('en')} held, waiters gauge ` +
       `${memory.heldWaiters}; setup took ${(memory.holdMs / 1000).toFixed(1)} s)`,

@@ -112,7 +112,7 @@ function warmUp(context: LongPollContext): Promise<WakeResult> {
   return measureWakeLatency(context, WARMUP_K, 1);
 }
 
-/** (a) and (b) against one server: Herald's or the raw baseline's. */
+/** (a) and (b) against one server: Herald's or a baseline's. */
 function measureHeldPolls(server: ServerProcess, apiKey: string): Promise<Phases> {
   return withContext(server, apiKey, async (context) => {
     await warmUp(context);
@@ -150,10 +150,11 @@ function spawnBaselineServer(file: string): Promise<ServerProcess> {
 function compose(
   herald: Phases,
   raw: Phases,
-  bareNest: PollMemoryResult,
+  bare: Phases,
   sustained: SustainedResult,
   settings: LongPollBenchResult['settings'],
 ): LongPollBenchResult {
+  const bareNest = bare.memory;
   const wake = herald.wake.map((row, index): WakeRow => {
     const target = WAKE_TARGETS_VS_RAW.get(row.k) ?? null;
     const rawRow = raw.wake[index];
@@ -164,6 +165,8 @@ function compose(
       rawServerBusy: rawRow.serverBusy,
       rawClientBusy: rawRow.clientBusy,
       p99VsRaw,
+      bareNest: bare.wake[index].latency,
+      bareNestP99VsRaw: bare.wake[index].latency.p99 / rawRow.latency.p99,
       targetVsRaw: target,
       met: target === null ? null : row.wrong === 0 && p99VsRaw <= target,
     };
@@ -290,11 +293,9 @@ async function main(): Promise<void> {
     const bareServer = await spawnBaselineServer('bare-nest-poll-server.ts');
     server = bareServer;
     log(`bare Nest (Fastify) baseline: pid ${bareServer.pid} on ${bareServer.baseUrl}`);
-    // Warmed like the others, so its time to park polls is not that of cold code.
-    const bareNest = await withContext(bareServer, 'bare', async (context) => {
-      await warmUp(context);
-      return measureMemory(bareServer, context);
-    });
+    const bareCpu = startCpuMeter();
+    const bareNest = await measureHeldPolls(bareServer, 'bare');
+    const bareCpuBusy = bareCpu() ?? null;
     result = compose(herald, raw, bareNest, sustained, {
       cpus: availableParallelism(),
       node: process.version,
@@ -303,7 +304,7 @@ async function main(): Promise<void> {
       maxPollsPerTenant: MAX_POLLS_PER_TENANT,
       rounds: ROUNDS,
       build: build.status,
-      machineCpuBusy: { herald: heraldCpuBusy, raw: rawCpuBusy },
+      machineCpuBusy: { herald: heraldCpuBusy, raw: rawCpuBusy, bareNest: bareCpuBusy },
       loadAverage: { before: loadBefore, after: loadAverage() },
       seconds: (performance.now() - startedAt) / 1000,
     });
