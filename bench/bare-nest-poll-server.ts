@@ -1,16 +1,18 @@
 /**
  * The framework's baseline of the long-poll benchmark: what `raw-poll-server.ts` does, as a Nest
- * app on Express (Herald's platform) with one controller and nothing else: no database, no auth,
- * no validation, no logging. A held poll is a pending promise, as in Herald. Its memory per held
- * poll is what the fixed stack costs before any of Herald's own work.
+ * app on Fastify (the service's platform) with one controller and nothing else: no database, no
+ * auth, no validation, no logging. A held poll is a pending promise, as in Herald. Its memory per
+ * held poll and its time to open and park polls are what the fixed stack costs before any of
+ * Herald's own work.
  * Run as its own process: `PORT=<port> ts-node bench/bare-nest-poll-server.ts`.
  */
 import 'reflect-metadata';
-import { Body, Controller, Get, HttpCode, Module, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Module, Post, Query, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request, Response } from 'express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { type BareEvent, type BarePage as Page, barePollMetrics } from './bare-poll';
 import { GC_SIGNAL } from './spawn-server-process';
 
@@ -21,8 +23,8 @@ let openConnections = 0;
 @Controller()
 class BarePollController {
   @Get('metrics')
-  metrics(@Res() res: Response): void {
-    res.type('text/plain').send(barePollMetrics(held.size, openConnections));
+  metrics(@Res() reply: FastifyReply): void {
+    void reply.type('text/plain').send(barePollMetrics(held.size, openConnections));
   }
 
   @Post('v1/events')
@@ -47,7 +49,7 @@ class BarePollController {
   poll(
     @Query('after') after: string | undefined,
     @Query('wait') wait: string | undefined,
-    @Req() req: Request,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Page | Promise<Page> {
     const seconds = Number(wait ?? '30');
     if (after === undefined || seconds <= 0 || Number(after) < head) {
@@ -61,7 +63,7 @@ class BarePollController {
       };
       const timer = setTimeout(() => answer({ events: [], nextCursor: after }), seconds * 1000);
       held.add(answer);
-      req.once('close', () => {
+      reply.raw.once('close', () => {
         if (held.delete(answer)) clearTimeout(timer);
       });
     });
@@ -72,8 +74,12 @@ class BarePollController {
 class BarePollModule {}
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(BarePollModule, { logger: false });
-  app.getHttpServer().on('connection', (socket: import('node:net').Socket) => {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    BarePollModule,
+    new FastifyAdapter(),
+    { logger: false },
+  );
+  app.getHttpServer().on('connection', (socket: Socket) => {
     openConnections += 1;
     socket.once('close', () => (openConnections -= 1));
   });

@@ -9,7 +9,11 @@ export interface WakeRow extends WakeResult {
   rawServerBusy: number;
   rawClientBusy: number;
   p99VsRaw: number;
-  targetP99Ms: number | null;
+  /** The same against the bare Nest-on-Fastify server: the framework's own cost. */
+  bareNest: LatencySummary;
+  bareNestP99VsRaw: number;
+  /** At most this many times the bare node:http server's p99 (null: no target at this K). */
+  targetVsRaw: number | null;
   met: boolean | null;
 }
 
@@ -20,27 +24,45 @@ export interface LongPollBenchResult {
     node: string;
     postgres: string;
     serverRoles: string;
+    /** HERALD_MAX_POLLS_PER_TENANT of the Herald server. */
+    maxPollsPerTenant: number;
     rounds: number;
     /** `stale`: src/ did not compile, so the dist/ already there was measured. */
     build: 'up-to-date' | 'built' | 'stale';
     /** 1-minute load average before and after the run: above ~0.5 before, other work competed. */
     loadAverage: { before: number; after: number };
     /** Busy share of all CPUs while (a) and (b) ran against each server (null: no /proc/stat). */
-    machineCpuBusy: { herald: number | null; raw: number | null };
+    machineCpuBusy: { herald: number | null; raw: number | null; bareNest: number | null };
     seconds: number;
   };
   wake: WakeRow[];
+  /** herald_longpoll_reads_total over the rounds of `k` waiters (harness's head reads included). */
+  statements: {
+    k: number;
+    rounds: number;
+    /** null: the server does not have the metric. */
+    total: number | null;
+    perWake: number | null;
+    target: number;
+    met: boolean;
+  };
   memory: PollMemoryResult & {
     raw: PollMemoryResult;
-    /** The same holding in a one-controller Nest app on Express: the fixed stack's own cost. */
+    /** The same holding in a one-controller Nest app on Fastify: the fixed stack's own cost. */
     bareNest: PollMemoryResult;
-    targetBytesPerPoll: number;
+    rssVsBareNest: number;
+    targetRssVsBareNest: number;
     met: boolean;
+    /** Time to open and park `count` polls, Herald's over bare Nest's. */
+    parkVsBareNest: number;
+    targetParkVsBareNest: number;
+    parkMet: boolean;
   };
   sustained: SustainedResult & { met: boolean };
 }
 
 const KIB = 1024;
+const READS = 'herald_longpoll_reads_total';
 /** Load average above which other work was competing for the CPUs. */
 const BUSY_LOAD = 0.5;
 const MIB = 1024 * 1024;
@@ -82,7 +104,9 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
       'raw p50',
       'raw p99',
       'p99 x raw',
-      'target p99',
+      'Nest p99',
+      'Nest x raw',
+      'target',
       'met',
     ],
     ...wake.map((row) => [
@@ -99,7 +123,9 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
       ms(row.raw.p50),
       `${ms(row.raw.p99)} (${percent(row.rawServerBusy)}/${percent(row.rawClientBusy)})`,
       row.p99VsRaw.toFixed(1),
-      row.targetP99Ms === null ? '' : `<= ${row.targetP99Ms} ms`,
+      ms(row.bareNest.p99),
+      row.bareNestP99VsRaw.toFixed(1),
+      row.targetVsRaw === null ? '' : `<= ${row.targetVsRaw} x raw`,
       yesNo(row.met),
     ]),
   ]);
@@ -114,8 +140,8 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
         ['Herald released (after GC)', memory.released],
         ['raw idle (after GC)', memory.raw.before],
         [`raw ${n} held (after GC)`, memory.raw.held],
-        ['bare Nest idle (after GC)', memory.bareNest.before],
-        [`bare Nest ${n} held (after GC)`, memory.bareNest.held],
+        ['bare Nest (Fastify) idle (after GC)', memory.bareNest.before],
+        [`bare Nest (Fastify) ${n} held (after GC)`, memory.bareNest.held],
       ] as const
     ).map(([label, sample]) => [
       label,
@@ -153,9 +179,71 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
     ]),
   ]);
   const o = sustained.options;
+  const wrongAnswers = wake.reduce((total, row) => total + row.wrong, 0);
+  const integrityMet = sustained.met && wrongAnswers === 0;
+  const times = (ratio: number) => `${ratio.toFixed(2)} x`;
+  const targetRows = table([
+    ['target', 'Herald', 'ceiling in this run', 'ratio', 'limit', 'met'],
+    ...wake
+      .filter((row) => row.targetVsRaw !== null)
+      .map((row) => [
+        `wake p99, ${row.k.toLocaleString('en')} waiters`,
+        `${ms(row.latency.p99)} ms`,
+        `node:http ${ms(row.raw.p99)} ms`,
+        times(row.p99VsRaw),
+        `<= ${row.targetVsRaw} x`,
+        yesNo(row.met),
+      ]),
+    ...wake
+      .filter((row) => row.targetVsRaw !== null)
+      .map((row) => [
+        `  bare Nest on Fastify itself`,
+        `${ms(row.bareNest.p99)} ms`,
+        `node:http ${ms(row.raw.p99)} ms`,
+        times(row.bareNestP99VsRaw),
+        `<= ${row.targetVsRaw} x`,
+        row.targetVsRaw !== null && row.bareNestP99VsRaw > row.targetVsRaw
+          ? 'out of reach on Nest here'
+          : 'within reach',
+      ]),
+    [
+      'RSS per idle held poll',
+      `${kib(memory.rssPerPoll)} KiB`,
+      `bare Nest ${kib(memory.bareNest.rssPerPoll)} KiB`,
+      times(memory.rssVsBareNest),
+      `<= ${memory.targetRssVsBareNest} x`,
+      yesNo(memory.met),
+    ],
+    [
+      `open and park ${n} polls`,
+      `${(memory.holdMs / 1000).toFixed(1)} s`,
+      `bare Nest ${(memory.bareNest.holdMs / 1000).toFixed(1)} s`,
+      times(memory.parkVsBareNest),
+      `<= ${memory.targetParkVsBareNest} x`,
+      yesNo(memory.parkMet),
+    ],
+    [
+      `statements per wake, ${result.statements.k.toLocaleString('en')} waiters`,
+      result.statements.perWake === null ? 'not counted' : result.statements.perWake.toFixed(1),
+      '',
+      '',
+      `<= ${result.statements.target}`,
+      yesNo(result.statements.met),
+    ],
+    [
+      'lost, duplicated, out of order',
+      `${sustained.lost + sustained.unexpected} / ${sustained.duplicated} / ${sustained.outOfOrder}; ` +
+        `${wrongAnswers} wrong wake answers`,
+      '',
+      '',
+      '0',
+      yesNo(integrityMet),
+    ],
+  ]);
   return [
     `Herald long-poll benchmark: ${settings.cpus} CPUs, node ${settings.node}, ${settings.postgres}; ` +
-      `server = node dist/main.js in its own process (roles ${settings.serverRoles}); ` +
+      `server = node dist/main.js in its own process (roles ${settings.serverRoles}, ` +
+      `HERALD_MAX_POLLS_PER_TENANT=${settings.maxPollsPerTenant}); ` +
       `build ${settings.build}; ${settings.seconds.toFixed(0)} s; load average ` +
       `${settings.loadAverage.before.toFixed(2)} before, ${settings.loadAverage.after.toFixed(2)} after` +
       (settings.loadAverage.before > BUSY_LOAD
@@ -163,21 +251,24 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
         : ''),
     '',
     `(a) Wake latency: publish (POST sent) to each held poll's answer, ms, ${settings.rounds} rounds ` +
-      'per K; raw = the same against a bare node:http server (bench/raw-poll-server.ts); ' +
+      'per K; raw = the same against a bare node:http server (bench/raw-poll-server.ts), Nest = ' +
+      'against a bare Nest-on-Fastify one (bench/bare-nest-poll-server.ts); ' +
       'CPU srv/cli = share of one CPU used by the server / by this client from publish to last answer',
     ...wakeRows,
     `All CPUs' busy share during (a) and (b): ${cpuShare(settings.machineCpuBusy.herald)} against ` +
-      `Herald, ${cpuShare(settings.machineCpuBusy.raw)} against raw (Postgres, server, client, other work)`,
+      `Herald, ${cpuShare(settings.machineCpuBusy.raw)} against raw, ` +
+      `${cpuShare(settings.machineCpuBusy.bareNest)} against bare Nest (Postgres, server, client, ` +
+      'other work)',
     '',
     `(b) Memory per idle held poll (${memory.count.toLocaleString('en')} held, waiters gauge ` +
       `${memory.heldWaiters}; setup took ${(memory.holdMs / 1000).toFixed(1)} s)`,
     ...memoryRows,
-    `Per held poll: RSS ${kib(memory.rssPerPoll)} KiB (target <= ${kib(memory.targetBytesPerPoll)} KiB: ` +
-      `${yesNo(memory.met)}), V8 heap ${kib(memory.heapPerPoll)} KiB; raw node:http: RSS ` +
-      `${kib(memory.raw.rssPerPoll)} KiB, heap ${kib(memory.raw.heapPerPoll)} KiB ` +
+    `Per held poll: RSS ${kib(memory.rssPerPoll)} KiB, V8 heap ${kib(memory.heapPerPoll)} KiB; ` +
+      `raw node:http: RSS ${kib(memory.raw.rssPerPoll)} KiB, heap ${kib(memory.raw.heapPerPoll)} KiB ` +
       `(Herald ${(memory.rssPerPoll / memory.raw.rssPerPoll).toFixed(1)} x raw in RSS); bare Nest ` +
-      `(bench/bare-nest-poll-server.ts): RSS ${kib(memory.bareNest.rssPerPoll)} KiB, heap ` +
-      `${kib(memory.bareNest.heapPerPoll)} KiB`,
+      `on Fastify (bench/bare-nest-poll-server.ts): RSS ${kib(memory.bareNest.rssPerPoll)} KiB, heap ` +
+      `${kib(memory.bareNest.heapPerPoll)} KiB, ${memory.bareNest.heldWaiters} held, opened and ` +
+      `parked in ${(memory.bareNest.holdMs / 1000).toFixed(1)} s`,
     `Aborted all: waiters gauge back to 0 in ` +
       `${memory.releaseMs === null ? 'NEVER (timeout)' : `${memory.releaseMs.toFixed(0)} ms`}`,
     '',
@@ -195,5 +286,10 @@ export function formatLongPollReport(result: LongPollBenchResult): string {
     `lost ${sustained.lost}, duplicated ${sustained.duplicated}, unexpected ${sustained.unexpected}, ` +
       `out of order ${sustained.outOfOrder}, every poller the same sequence: ` +
       `${yesNo(sustained.allSameOrder)} -> ${sustained.met ? 'OK' : 'FAILED'}`,
+    '',
+    `Targets: Herald against the ceilings measured in this run (statements per wake: ` +
+      `${READS} over ${result.statements.rounds} rounds, the harness's head read before each ` +
+      `round included; lost = lost + unexpected events of (c))`,
+    ...targetRows,
   ].join('\n');
 }

@@ -16,7 +16,7 @@ import type { LongPollContext } from './long-poll-context';
 import { type PollMemoryResult, measurePollMemory } from './measure-poll-memory';
 import { type SustainedResult, measureSustainedPolling } from './measure-sustained-polling';
 import { type WakeResult, measureWakeLatency } from './measure-wake-latency';
-import { closeMetricsScraper } from './scrape-metrics';
+import { closeMetricsScraper, scrapeMetricTotal } from './scrape-metrics';
 import { type ServerProcess, spawnServerProcess } from './spawn-server-process';
 
 const ROOT = resolve(__dirname, '..');
@@ -30,18 +30,28 @@ const ADMIN_TOKEN = 'bench-longpoll-admin-token-0123456789';
 const SERVER_ROLES = 'api,sequencer';
 
 const WAKE_KS = [100, 1_000, 5_000];
-const WAKE_TARGETS_MS = new Map([
-  [1_000, 50],
-  [5_000, 150],
+/** Herald's wake p99 at most this many times the bare node:http server's, at these K. */
+const WAKE_TARGETS_VS_RAW = new Map([
+  [1_000, 1.5],
+  [5_000, 1.5],
 ]);
 const ROUNDS = 3;
 const WARMUP_K = 1_000;
 const MEMORY_POLLS = 10_000;
-const MEMORY_TARGET_BYTES = 8 * 1024;
+/** Herald's RSS per idle held poll at most this many times the bare Nest-on-Fastify server's. */
+const RSS_TARGET_VS_BARE_NEST = 1.25;
+/** Herald's time to open and park MEMORY_POLLS polls at most this many times bare Nest's. */
+const PARK_TARGET_VS_BARE_NEST = 2;
+/** Postgres statements per wake (herald_longpoll_reads_total) at STATEMENTS_K waiters, at most. */
+const STATEMENTS_K = 1_000;
+const STATEMENTS_TARGET = 10;
+const READS_METRIC = 'herald_longpoll_reads_total';
+/** One tenant holds MEMORY_POLLS polls: the per-tenant cap is on, but above that. */
+const MAX_POLLS_PER_TENANT = 20_000;
 const SUSTAINED = { pollers: 20, publishers: 8, publishMs: 10_000, drainTimeoutMs: 15_000 };
 
-/** A run normally takes about 2 minutes; past this something is stuck. */
-const WATCHDOG_MS = 5 * 60_000;
+/** A run normally takes about 3 minutes; past this something is stuck. */
+const WATCHDOG_MS = 8 * 60_000;
 
 /** Client sockets of the memory phase, plus headroom for everything else. */
 const FDS_NEEDED = MEMORY_POLLS + 1_000;
@@ -72,6 +82,8 @@ async function postgresVersion(): Promise<string> {
 
 interface Phases {
   wake: WakeResult[];
+  /** herald_longpoll_reads_total over the rounds at STATEMENTS_K; null on a server without it. */
+  statements: number | null;
   memory: PollMemoryResult;
 }
 
@@ -95,17 +107,27 @@ function measureMemory(server: ServerProcess, context: LongPollContext): Promise
   return measurePollMemory(context, MEMORY_POLLS, () => server.collectGarbage());
 }
 
-/** (a) and (b) against one server: Herald's or the raw baseline's. */
+function warmUp(context: LongPollContext): Promise<WakeResult> {
+  log(`  warm-up: ${WARMUP_K} held polls`);
+  return measureWakeLatency(context, WARMUP_K, 1);
+}
+
+/** (a) and (b) against one server: Herald's or a baseline's. */
 function measureHeldPolls(server: ServerProcess, apiKey: string): Promise<Phases> {
   return withContext(server, apiKey, async (context) => {
-    log(`  warm-up: ${WARMUP_K} held polls`);
-    await measureWakeLatency(context, WARMUP_K, 1);
+    await warmUp(context);
     const wake: WakeResult[] = [];
+    let statements: number | null = null;
     for (const k of WAKE_KS) {
       log(`  (a) wake latency, K = ${k}, ${ROUNDS} rounds`);
+      const readsBefore = await scrapeMetricTotal(server.baseUrl, READS_METRIC);
       wake.push(await measureWakeLatency(context, k, ROUNDS));
+      const readsAfter = await scrapeMetricTotal(server.baseUrl, READS_METRIC);
+      if (k === STATEMENTS_K && readsBefore !== null && readsAfter !== null) {
+        statements = readsAfter - readsBefore;
+      }
     }
-    return { wake, memory: await measureMemory(server, context) };
+    return { wake, statements, memory: await measureMemory(server, context) };
   });
 }
 
@@ -128,36 +150,59 @@ function spawnBaselineServer(file: string): Promise<ServerProcess> {
 function compose(
   herald: Phases,
   raw: Phases,
-  bareNest: PollMemoryResult,
+  bare: Phases,
   sustained: SustainedResult,
   settings: LongPollBenchResult['settings'],
 ): LongPollBenchResult {
+  const bareNest = bare.memory;
   const wake = herald.wake.map((row, index): WakeRow => {
-    const target = WAKE_TARGETS_MS.get(row.k) ?? null;
+    const target = WAKE_TARGETS_VS_RAW.get(row.k) ?? null;
     const rawRow = raw.wake[index];
+    const p99VsRaw = row.latency.p99 / rawRow.latency.p99;
     return {
       ...row,
       raw: rawRow.latency,
       rawServerBusy: rawRow.serverBusy,
       rawClientBusy: rawRow.clientBusy,
-      p99VsRaw: row.latency.p99 / rawRow.latency.p99,
-      targetP99Ms: target,
-      met: target === null ? null : row.wrong === 0 && row.latency.p99 <= target,
+      p99VsRaw,
+      bareNest: bare.wake[index].latency,
+      bareNestP99VsRaw: bare.wake[index].latency.p99 / rawRow.latency.p99,
+      targetVsRaw: target,
+      met: target === null ? null : row.wrong === 0 && p99VsRaw <= target,
     };
   });
   const { memory } = herald;
+  const rssVsBareNest = memory.rssPerPoll / bareNest.rssPerPoll;
+  const parkVsBareNest = memory.holdMs / bareNest.holdMs;
+  const perWake = herald.statements === null ? null : herald.statements / ROUNDS;
   return {
     settings,
     wake,
+    statements: {
+      k: STATEMENTS_K,
+      rounds: ROUNDS,
+      total: herald.statements,
+      perWake,
+      target: STATEMENTS_TARGET,
+      met: perWake !== null && perWake <= STATEMENTS_TARGET,
+    },
     memory: {
       ...memory,
       raw: raw.memory,
       bareNest,
-      targetBytesPerPoll: MEMORY_TARGET_BYTES,
+      rssVsBareNest,
+      targetRssVsBareNest: RSS_TARGET_VS_BARE_NEST,
       met:
         memory.heldWaiters === MEMORY_POLLS &&
+        bareNest.heldWaiters === MEMORY_POLLS &&
         memory.releaseMs !== null &&
-        memory.rssPerPoll <= MEMORY_TARGET_BYTES,
+        rssVsBareNest <= RSS_TARGET_VS_BARE_NEST,
+      parkVsBareNest,
+      targetParkVsBareNest: PARK_TARGET_VS_BARE_NEST,
+      parkMet:
+        memory.heldWaiters === MEMORY_POLLS &&
+        bareNest.heldWaiters === MEMORY_POLLS &&
+        parkVsBareNest <= PARK_TARGET_VS_BARE_NEST,
     },
     sustained: {
       ...sustained,
@@ -224,7 +269,7 @@ async function main(): Promise<void> {
         HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
         HERALD_LONGPOLL_MAX_WAIT: '60s',
         // One tenant holds 10,000 polls and publishes flat out: limits on, but out of reach.
-        HERALD_MAX_POLLS_PER_TENANT: '20000',
+        HERALD_MAX_POLLS_PER_TENANT: String(MAX_POLLS_PER_TENANT),
         HERALD_RATE_LIMIT_PUBLISH: '1000000/1s',
         HERALD_RATE_LIMIT_READ: '1000000/1s',
         HERALD_ROLES: SERVER_ROLES,
@@ -247,18 +292,19 @@ async function main(): Promise<void> {
     await server.stop();
     const bareServer = await spawnBaselineServer('bare-nest-poll-server.ts');
     server = bareServer;
-    log(`bare Nest (Express) baseline: pid ${bareServer.pid} on ${bareServer.baseUrl}`);
-    const bareNest = await withContext(bareServer, 'bare', (context) =>
-      measureMemory(bareServer, context),
-    );
+    log(`bare Nest (Fastify) baseline: pid ${bareServer.pid} on ${bareServer.baseUrl}`);
+    const bareCpu = startCpuMeter();
+    const bareNest = await measureHeldPolls(bareServer, 'bare');
+    const bareCpuBusy = bareCpu() ?? null;
     result = compose(herald, raw, bareNest, sustained, {
       cpus: availableParallelism(),
       node: process.version,
       postgres: await postgresVersion(),
       serverRoles: SERVER_ROLES,
+      maxPollsPerTenant: MAX_POLLS_PER_TENANT,
       rounds: ROUNDS,
       build: build.status,
-      machineCpuBusy: { herald: heraldCpuBusy, raw: rawCpuBusy },
+      machineCpuBusy: { herald: heraldCpuBusy, raw: rawCpuBusy, bareNest: bareCpuBusy },
       loadAverage: { before: loadBefore, after: loadAverage() },
       seconds: (performance.now() - startedAt) / 1000,
     });

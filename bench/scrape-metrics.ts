@@ -7,7 +7,29 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 export type MetricSamples = ReadonlyMap<string, number>;
 
 /** Fetches `/metrics` and parses every unlabelled sample line. */
-export function scrapeMetrics(baseUrl: string): Promise<MetricSamples> {
+export async function scrapeMetrics(baseUrl: string): Promise<MetricSamples> {
+  const samples = new Map<string, number>();
+  for (const line of (await fetchMetricsText(baseUrl)).split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
+    if (match) samples.set(match[1], Number(match[2]));
+  }
+  return samples;
+}
+
+/**
+ * The sum of every sample of `name`, whatever its labels (a counter's total over them all); null
+ * when the server does not have that metric.
+ */
+export async function scrapeMetricTotal(baseUrl: string, name: string): Promise<number | null> {
+  let total: number | null = null;
+  for (const line of (await fetchMetricsText(baseUrl)).split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (match?.[1] === name) total = (total ?? 0) + Number(match[2]);
+  }
+  return total;
+}
+
+function fetchMetricsText(baseUrl: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(`${baseUrl}/metrics`, { agent }, (res) => {
       let text = '';
@@ -19,12 +41,7 @@ export function scrapeMetrics(baseUrl: string): Promise<MetricSamples> {
           reject(new Error(`/metrics answered ${res.statusCode}`));
           return;
         }
-        const samples = new Map<string, number>();
-        for (const line of text.split('\n')) {
-          const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
-          if (match) samples.set(match[1], Number(match[2]));
-        }
-        resolve(samples);
+        resolve(text);
       });
     });
     req.on('error', reject);

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
@@ -9,10 +9,10 @@ import { RAW_EVENTS_TABLE } from './measure-raw-inserts';
 import { sendJson } from './send-json';
 
 /**
- * What serves the ceiling: plain `node:http`, or Nest on Express (Herald's own platform) with one
- * controller and nothing else.
+ * What serves the ceiling: plain `node:http`, or Nest on Fastify (the service's own platform) with
+ * one controller and nothing else.
  */
-export type BarePublishServerKind = 'node-http' | 'nest-express';
+export type BarePublishServerKind = 'node-http' | 'nest-fastify';
 
 /** A ceiling server listening on a loopback port. */
 export interface BarePublishServer {
@@ -95,16 +95,18 @@ class BareEventsController {
   }
 }
 
-async function startNestExpress(insert: BareInsert): Promise<BarePublishServer> {
+async function startNestFastify(insert: BareInsert): Promise<BarePublishServer> {
   @Module({
     controllers: [BareEventsController],
     providers: [{ provide: BARE_INSERT, useValue: insert }],
   })
   class BarePublishModule {}
 
-  const app = await NestFactory.create<NestExpressApplication>(BarePublishModule, {
-    logger: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    BarePublishModule,
+    new FastifyAdapter(),
+    { logger: false },
+  );
   await app.listen(0, '127.0.0.1');
   return {
     baseUrl: listenUrl(app.getHttpServer().address() as AddressInfo),
@@ -123,7 +125,7 @@ export async function startBarePublishServer(
 ): Promise<BarePublishServer> {
   const insert = new BareInsert(databaseUrl);
   try {
-    const server = await (kind === 'node-http' ? startNodeHttp(insert) : startNestExpress(insert));
+    const server = await (kind === 'node-http' ? startNodeHttp(insert) : startNestFastify(insert));
     return {
       baseUrl: server.baseUrl,
       close: async () => {
