@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import request, { type Response } from 'supertest';
@@ -241,6 +242,23 @@ describe.each<[HttpPlatform, string]>([
         code,
       );
       expectHeraldError(await sendRaw(''), 400, code);
+    });
+
+    it('answers a refused read of events as JSON, without the adapter warning of a mismatched body', async () => {
+      const warn = jest.spyOn(Logger, 'warn');
+      try {
+        const refused = await request(host.baseUrl)
+          .get('/v1/events')
+          .query({ after: '999999999' })
+          .set(tenant.auth);
+        expectHeraldError(refused, 400, 'invalid_cursor');
+        expect(refused.headers['content-type']).toMatch(/^application\/json/);
+        expect(warn.mock.calls.map(([message]) => String(message))).not.toContainEqual(
+          expect.stringContaining("Content-Type doesn't match"),
+        );
+      } finally {
+        warn.mockRestore();
+      }
     });
 
     it('answers 410 with the oldest cursor for a cursor past the retention', async () => {

@@ -39,6 +39,11 @@ export class HeraldExceptionFilter implements ExceptionFilter {
       return;
     }
     const adapter = this.adapterHost.httpAdapter;
+    // A route that writes its own JSON (GET /v1/events) names its Content-Type ahead; an error
+    // answer is the adapter's JSON, typed by the adapter (Fastify warns at every error otherwise).
+    // Express's response and Fastify's reply both have removeHeader.
+    if ('removeHeader' in response && typeof response.removeHeader === 'function')
+      (response as { removeHeader(name: string): void }).removeHeader('content-type');
     // `rate_limited`, `too_many_polls` and `database_unavailable` say how long to wait; HTTP clients
     // look for it here.
     if (typeof body.retryAfter === 'number')
