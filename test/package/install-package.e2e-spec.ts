@@ -19,6 +19,8 @@ import { startReceiver, type WebhookReceiver } from '../utils/webhook-receiver';
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const HOSTS = join(__dirname, 'hosts');
+const EXAMPLE_HOST = join(__dirname, '..', '..', 'examples', 'host-app');
+const EXAMPLE_FILES = ['order.entity.ts', 'create-orders.migration.ts'];
 
 /** What `npm pack --json` says of a tarball. */
 interface PackResult {
@@ -65,6 +67,8 @@ async function prepareHost(root: string, name: string, tarball: string): Promise
   const dir = join(root, name);
   await cp(join(HOSTS, name), dir, { recursive: true });
   await cp(join(HOSTS, 'shared'), dir, { recursive: true });
+  // The order and its migration are the README's example host's own.
+  for (const file of EXAMPLE_FILES) await cp(join(EXAMPLE_HOST, file), join(dir, 'src', file));
   await npm(
     dir,
     'install',
