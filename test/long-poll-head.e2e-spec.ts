@@ -7,8 +7,8 @@ import { pgQuery } from './utils/pg-query';
 import { readEvents } from './utils/read-events';
 import { readMetric } from './utils/read-metric';
 import { scrapeMetrics } from './utils/scrape-metrics';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
-import { startTestApp, type TestApp } from './utils/test-app';
+import type { TestApp } from './utils/test-app';
+import { useTestApp } from './utils/use-test-app';
 
 /** Reads of the log by polls and streams, as Herald counts them. */
 async function pageReads(herald: TestApp): Promise<number> {
@@ -30,21 +30,7 @@ function publisher(herald: TestApp) {
 }
 
 describe('long poll at the known head', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    herald = await startTestApp({
-      databaseUrl: db.url,
-      env: { HERALD_LONGPOLL_MAX_WAIT: '20s' },
-    });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
-  });
+  const { herald } = useTestApp({ env: { HERALD_LONGPOLL_MAX_WAIT: '20s' } });
 
   const poll = (tenant: TestTenant, query: string) =>
     holdPoll(herald.baseUrl, `/v1/events?${query}`, tenant.auth);
@@ -125,22 +111,10 @@ describe('long poll at the known head', () => {
 });
 
 describe('long poll at the known head while the listener reads for other tenants', () => {
-  let db: TestDatabase;
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    // Nothing stamps positions but the spec, and the listener learns of them only by NOTIFY.
-    herald = await startTestApp({
-      databaseUrl: db.url,
-      env: { HERALD_ROLES: 'api', HERALD_LONGPOLL_MAX_WAIT: '20s' },
-      notifications: { longPollRecheckInterval: 3_600_000 },
-    });
-  });
-
-  afterAll(async () => {
-    await herald?.close();
-    await db?.drop();
+  // Nothing stamps positions but the spec, and the listener learns of them only by NOTIFY.
+  const { herald, db } = useTestApp({
+    env: { HERALD_ROLES: 'api', HERALD_LONGPOLL_MAX_WAIT: '20s' },
+    notifications: { longPollRecheckInterval: 3_600_000 },
   });
 
   const poll = (tenant: TestTenant, query: string) =>
