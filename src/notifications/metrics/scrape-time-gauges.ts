@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { errorMessage } from '../common/error-message';
+import { within } from '../common/within';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { DeliveryQueue } from '../webhooks/delivery/delivery-queue';
@@ -157,29 +158,23 @@ export class ScrapeTimeGauges {
 
   /** Waits for `read` at most {@link COLLECT_TIMEOUT_MS}; a failure is counted and logged. */
   private async settle<T>(source: Source, read: Promise<T>): Promise<T | undefined> {
-    const abort = new AbortController();
     try {
-      const value = await Promise.race([
+      const value = await within(
         read,
-        delay(COLLECT_TIMEOUT_MS, undefined, { signal: abort.signal }).then(() => {
-          throw new Error(`no answer within ${COLLECT_TIMEOUT_MS} ms`);
-        }),
-      ]);
+        COLLECT_TIMEOUT_MS,
+        `no answer within ${COLLECT_TIMEOUT_MS} ms`,
+      );
       if (this.failing.delete(source)) this.logger.log(`Metrics from ${source} are back`);
       return value;
     } catch (error) {
       this.metrics.collectErrors.inc({ source });
       if (!this.failing.has(source)) {
         this.failing.add(source);
-        this.logger.warn(`Metrics from ${source} unavailable (NaN until back): ${describe(error)}`);
+        this.logger.warn(
+          `Metrics from ${source} unavailable (NaN until back): ${errorMessage(error)}`,
+        );
       }
       return undefined;
-    } finally {
-      abort.abort();
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
-import { setTimeout as delay } from 'node:timers/promises';
+import { within } from '../../common/within';
 import { DELIVERY_QUEUE } from '../../notifications.constants';
 
 /**
@@ -69,16 +69,10 @@ export class DeliveryQueue {
    * commands while disconnected, so without a limit a ping would wait for Redis to come back.
    */
   async ping(timeoutMs = 1000): Promise<void> {
-    const abort = new AbortController();
-    try {
-      await Promise.race([
-        this.queue.client.ping(),
-        delay(timeoutMs, undefined, { signal: abort.signal }).then(() => {
-          throw new Error(`Redis did not answer within ${timeoutMs} ms`);
-        }),
-      ]);
-    } finally {
-      abort.abort();
-    }
+    await within(
+      this.queue.client.ping(),
+      timeoutMs,
+      `Redis did not answer within ${timeoutMs} ms`,
+    );
   }
 }

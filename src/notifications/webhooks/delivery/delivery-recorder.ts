@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { errorMessage } from '../../common/error-message';
 import { queryPrepared, type PreparedStatement } from '../../common/prepared-statement';
 import { toStorableText } from '../../common/storable-json';
 import { isDatabaseUnavailable } from '../../http/database-unavailable';
@@ -79,7 +80,7 @@ export class AttemptNotRecordedError extends Error {
   constructor(deliveryId: string, attempt: number, cause: unknown) {
     super(
       `attempt ${attempt} of delivery ${deliveryId} could not be recorded, nor the delivery failed ` +
-        `(${describe(cause)}); it is attempted again once its lease runs out`,
+        `(${errorMessage(cause)}); it is attempted again once its lease runs out`,
       { cause },
     );
     this.name = 'AttemptNotRecordedError';
@@ -206,7 +207,7 @@ export class DeliveryRecorder {
     result: AttemptResult,
     cause: unknown,
   ): Promise<AttemptOutcome> {
-    const reason = toStorableText(`${RECORDING_FAILED}: ${describe(cause)}`);
+    const reason = toStorableText(`${RECORDING_FAILED}: ${errorMessage(cause)}`);
     try {
       try {
         await this.dataSource.transaction(async (manager) => {
@@ -231,7 +232,7 @@ export class DeliveryRecorder {
     this.logger.error(
       `Delivery ${claimed.id} (subscription ${claimed.subscription_id}, tenant ` +
         `${claimed.tenant_id}) failed: attempt ${claimed.attempts} could not be recorded: ` +
-        describe(cause),
+        errorMessage(cause),
     );
     return 'failed';
   }
@@ -398,8 +399,4 @@ export class DeliveryRecorder {
       { manager, idempotencyKey: `exhausted-${claimed.id}-${claimed.attempts}` },
     );
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
