@@ -1,4 +1,4 @@
-import { TOPIC_MAX_LENGTH, isTopic, isTopicPattern } from './topic';
+import { TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX, isTopic } from './topic';
 
 describe('isTopic', () => {
   it('has a 200-character limit', () => {
@@ -38,7 +38,7 @@ describe('isTopic', () => {
   });
 });
 
-describe('isTopicPattern', () => {
+describe('TOPIC_PATTERN_REGEX', () => {
   it.each([
     '*',
     'order',
@@ -49,13 +49,11 @@ describe('isTopicPattern', () => {
     `${'a'.repeat(TOPIC_MAX_LENGTH - 2)}.*`,
     'a'.repeat(TOPIC_MAX_LENGTH),
   ])('accepts %j', (pattern) => {
-    expect(isTopicPattern(pattern)).toBe(true);
+    expect(TOPIC_PATTERN_REGEX.test(pattern)).toBe(true);
   });
 
   it.each([
     ['empty', ''],
-    ['too long', `${'a'.repeat(TOPIC_MAX_LENGTH - 1)}.*`],
-    ['too long plain', 'a'.repeat(TOPIC_MAX_LENGTH + 1)],
     ['uppercase', 'Order.*'],
     ['trailing dot', 'order.'],
     ['empty word', 'order..*'],
@@ -67,6 +65,6 @@ describe('isTopicPattern', () => {
     ['a star after a trailing dot', 'order.*.'],
     ['a trailing newline', 'order.*\n'],
   ])('rejects %s (%j)', (_, pattern) => {
-    expect(isTopicPattern(pattern)).toBe(false);
+    expect(TOPIC_PATTERN_REGEX.test(pattern)).toBe(false);
   });
 });

@@ -9,15 +9,13 @@ const WORD = '[a-z0-9_-]+';
 /** A concrete topic: dot-separated words of lowercase letters, digits, `_` and `-`. */
 export const TOPIC_REGEX = new RegExp(`^${WORD}(\\.${WORD})*$`);
 
-/** A topic, a prefix ending in `.*`, or `*` alone. */
+/**
+ * A topic, a prefix ending in `.*`, or `*` alone. The DTOs pair it with `@MaxLength(TOPIC_MAX_LENGTH)`,
+ * each with its own message.
+ */
 export const TOPIC_PATTERN_REGEX = new RegExp(`^(\\*|${WORD}(\\.${WORD})*(\\.\\*)?)$`);
 
 /** Whether `topic` is a valid concrete topic. */
 export function isTopic(topic: string): boolean {
   return topic.length <= TOPIC_MAX_LENGTH && TOPIC_REGEX.test(topic);
-}
-
-/** Whether `pattern` is a valid topic pattern. */
-export function isTopicPattern(pattern: string): boolean {
-  return pattern.length <= TOPIC_MAX_LENGTH && TOPIC_PATTERN_REGEX.test(pattern);
 }

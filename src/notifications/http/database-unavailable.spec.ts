@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable, isUnstorableText } from './database-unavailable';
+import { isDatabaseUnavailable, isUnstorableText, sqlStateOf } from './database-unavailable';
 
 function pgError(message: string, code?: string): Error {
   return Object.assign(new Error(message), code === undefined ? {} : { code });
@@ -48,5 +48,17 @@ describe('isUnstorableText', () => {
   it('is false for anything else', () => {
     expect(isUnstorableText(pgError('duplicate key value', '23505'))).toBe(false);
     expect(isUnstorableText(undefined)).toBe(false);
+  });
+});
+
+describe('sqlStateOf', () => {
+  it.each([
+    ["pg's error", pgError('duplicate key value', '23505'), '23505'],
+    ["TypeORM's wrapper", new QueryFailedError('INSERT', [], pgError('fk', '23503')), '23503'],
+    ['a plain error', new Error('boom'), undefined],
+    ['a non-string code', Object.assign(new Error('odd'), { code: 42 }), undefined],
+    ['something thrown that is no error', '23505', undefined],
+  ])('reads %s', (_, error, state) => {
+    expect(sqlStateOf(error)).toBe(state);
   });
 });

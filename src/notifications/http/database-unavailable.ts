@@ -13,21 +13,31 @@ const UNAVAILABLE_MESSAGE =
  * failover, `pg_terminate_backend`): worth retrying, and no fault of the request.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (const candidate of [error, driverErrorOf(error)]) {
-    if (!(candidate instanceof Error)) continue;
-    const code = (candidate as Error & { code?: unknown }).code;
-    if (typeof code === 'string' && (UNAVAILABLE_STATE.test(code) || /^ECONN/.test(code)))
-      return true;
-    if (UNAVAILABLE_MESSAGE.test(candidate.message)) return true;
-  }
-  return false;
+  const code = sqlStateOf(error);
+  if (code !== undefined && (UNAVAILABLE_STATE.test(code) || /^ECONN/.test(code))) return true;
+  return errorAndDriverError(error).some(
+    (candidate) => candidate instanceof Error && UNAVAILABLE_MESSAGE.test(candidate.message),
+  );
 }
 
-/** TypeORM wraps the driver's error in `QueryFailedError.driverError`. */
-function driverErrorOf(error: unknown): unknown {
+/**
+ * The SQLSTATE (or, for a failed connection, the system error code) of an error from pg or
+ * TypeORM, whichever of the two carries it: TypeORM wraps pg's error in
+ * `QueryFailedError.driverError` and copies some of its fields.
+ */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (const candidate of errorAndDriverError(error)) {
+    if (typeof candidate === 'object' && candidate !== null && 'code' in candidate) {
+      if (typeof candidate.code === 'string') return candidate.code;
+    }
+  }
+  return undefined;
+}
+
+function errorAndDriverError(error: unknown): unknown[] {
   return typeof error === 'object' && error !== null && 'driverError' in error
-    ? error.driverError
-    : undefined;
+    ? [error, error.driverError]
+    : [error];
 }
 
 /**
@@ -35,9 +45,6 @@ function driverErrorOf(error: unknown): unknown {
  * JSON (22021, 22P05). Only a client sends that, so it is a 400, not a 500.
  */
 export function isUnstorableText(error: unknown): boolean {
-  for (const candidate of [error, driverErrorOf(error)]) {
-    const code = (candidate as { code?: unknown } | undefined)?.code;
-    if (code === '22021' || code === '22P05') return true;
-  }
-  return false;
+  const code = sqlStateOf(error);
+  return code === '22021' || code === '22P05';
 }

@@ -18,6 +18,7 @@ import {
 } from './publish.types';
 import { findUnstorable } from '../common/storable-json';
 import { pgPoolOf } from '../common/pg-pool';
+import { sqlStateOf } from '../http/database-unavailable';
 import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
 
 interface InsertedRow {
@@ -226,7 +227,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       const [row] = await runPrepared<InsertedRow>(connection, statement, params);
       return row;
     } catch (error) {
-      if (hasSqlState(error, FOREIGN_KEY_VIOLATION)) {
+      if (sqlStateOf(error) === FOREIGN_KEY_VIOLATION) {
         throw new NotificationsError(
           NotificationsErrorCode.SubscriptionNotFound,
           `Subscription ${String(params[5])} not found`,
@@ -278,8 +279,4 @@ function tenantNotFound(tenantId: string): NotificationsError {
     NotificationsErrorCode.TenantNotFound,
     `Tenant ${tenantId} not found`,
   );
-}
-
-function hasSqlState(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }
