@@ -1,8 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createPgClient } from './pg-client';
-import { Signal } from './signal';
+import { aborted, ReconnectingSession, untilAborted } from './reconnecting-session';
 
 /** What a {@link ListenLoop} does on each connection it makes. */
 export interface ListenHandlers {
@@ -21,57 +20,45 @@ export interface ListenHandlers {
  * `connected` handler's to catch up on.
  */
 export class ListenLoop {
-  private readonly backoff = new Signal();
-  private stopping = false;
-  private resolveStopped!: () => void;
-  private readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
-  private loop?: Promise<void>;
+  private readonly session: ReconnectingSession;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly applicationName: string,
+    dataSource: DataSource,
+    applicationName: string,
     private readonly channel: string,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly handlers: ListenHandlers,
-    private readonly reconnectDelayMs = 1000,
-  ) {}
+    reconnectDelayMs = 1000,
+  ) {
+    this.session = new ReconnectingSession(
+      dataSource,
+      applicationName,
+      'Listener',
+      logger,
+      reconnectDelayMs,
+      (client, ended) => this.listen(client, ended),
+    );
+  }
 
   /** Connects, and keeps connecting, in the background. */
   start(): void {
-    this.loop = this.run();
+    this.session.start();
   }
 
   /** Ends the connection and the loop; resolves once both are done. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.resolveStopped();
-    this.backoff.notify();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.session.stop();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      const client = createPgClient(this.dataSource, this.applicationName);
-      const lost = new Promise<never>((_, reject) => {
-        client.on('error', reject);
-        client.on('end', () => reject(new Error('listener connection ended')));
-      });
-      lost.catch(() => undefined);
-      let cleanUp: (() => void) | void = undefined;
-      try {
-        await Promise.race([client.connect(), lost]);
-        client.on('notification', (message) => this.handlers.notification(message.payload));
-        await Promise.race([client.query(`LISTEN ${this.channel}`), lost]);
-        // Not raced with `lost`: a handler left running would set up what nothing cleans up.
-        cleanUp = await this.handlers.connected(client);
-        await Promise.race([lost, this.stopped]);
-      } catch (error) {
-        if (!this.stopping) this.logger.warn(`Listener connection lost: ${String(error)}`);
-      } finally {
-        cleanUp?.();
-        await client.end().catch(() => undefined);
-      }
-      if (!this.stopping) await this.backoff.wait(this.reconnectDelayMs);
+  private async listen(client: Client, ended: AbortSignal): Promise<void> {
+    client.on('notification', (message) => this.handlers.notification(message.payload));
+    await untilAborted(client.query(`LISTEN ${this.channel}`), ended);
+    // Not raced with `ended`: a handler left running would set up what nothing cleans up.
+    const cleanUp = await this.handlers.connected(client);
+    try {
+      await aborted(ended);
+    } finally {
+      cleanUp?.();
     }
   }
 }

@@ -9,8 +9,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createPgClient } from '../common/pg-client';
 import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
+import { ReconnectingSession, untilAborted } from '../common/reconnecting-session';
 import { Signal } from '../common/signal';
 import {
   PUBLISHED_CHANNEL,
@@ -58,16 +58,24 @@ const ADVANCE_STATE: PreparedStatement = {
 export class SequencerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('HeraldSequencer');
   private readonly signal = new Signal();
-  private stopping = false;
-  private loop?: Promise<void>;
+  private readonly session: ReconnectingSession;
   private leading = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     @Inject(RetentionService) private readonly retention: RetentionService,
     @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
-  ) {}
+  ) {
+    this.session = new ReconnectingSession(
+      dataSource,
+      'herald-sequencer',
+      'Sequencer',
+      this.logger,
+      options.sequencerStandbyInterval,
+      (client, ended) => this.standBy(client, ended),
+    );
+  }
 
   /** Whether this process is the active sequencer right now. */
   get isLeader(): boolean {
@@ -75,79 +83,62 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    if (this.options.runSequencer) this.loop = this.run();
+    if (this.options.runSequencer) this.session.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.signal.notify();
-    await this.loop;
+    await this.session.stop();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      const client = createPgClient(this.dataSource, 'herald-sequencer');
-      const connection = new AbortController();
-      const lost = new Promise<never>((_, reject) => {
-        connection.signal.addEventListener('abort', () =>
-          reject(new Error('sequencer connection lost', { cause: connection.signal.reason })),
-        );
-      });
-      lost.catch(() => undefined);
-      client.on('error', (error) => connection.abort(error));
-      client.on('end', () => connection.abort(new Error('sequencer connection ended')));
-      try {
-        await Promise.race([client.connect(), lost]);
-        if (await this.acquire(client, connection.signal))
-          await this.lead(client, connection.signal);
-      } catch (error) {
-        if (!this.stopping) this.logger.warn(`Sequencer connection lost: ${String(error)}`);
-      } finally {
-        if (this.leading) this.logger.log('Stepped down as the active sequencer');
-        this.leading = false;
-        this.retention.stop();
-        client.removeAllListeners('notification');
-        await client.end().catch(() => undefined);
-      }
-      if (!this.stopping) await this.signal.wait(this.options.sequencerStandbyInterval);
+  /** Takes the lock when it is free, then leads until the connection ends. */
+  private async standBy(client: Client, ended: AbortSignal): Promise<void> {
+    try {
+      await this.acquire(client, ended);
+      await this.lead(client, ended);
+    } finally {
+      if (this.leading) this.logger.log('Stepped down as the active sequencer');
+      this.leading = false;
+      this.retention.stop();
+      client.removeAllListeners('notification');
     }
   }
 
-  /** Tries the lock until it is ours (true) or the process stops (false). */
-  private async acquire(client: Client, connection: AbortSignal): Promise<boolean> {
-    while (!this.stopping) {
-      const { rows } = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock($1, $2) AS locked',
-        [...SEQUENCER_LOCK_KEY],
+  /** Tries the lock until it is ours; throws once the connection ends. */
+  private async acquire(client: Client, ended: AbortSignal): Promise<void> {
+    for (;;) {
+      const { rows } = await untilAborted(
+        client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
+          ...SEQUENCER_LOCK_KEY,
+        ]),
+        ended,
       );
-      if (rows[0]?.locked) return true;
-      await this.signal.wait(this.options.sequencerStandbyInterval, connection);
-      connection.throwIfAborted();
+      if (rows[0]?.locked) return;
+      await this.signal.wait(this.options.sequencerStandbyInterval, ended);
+      ended.throwIfAborted();
     }
-    return false;
   }
 
-  private async lead(client: Client, connection: AbortSignal): Promise<void> {
+  private async lead(client: Client, ended: AbortSignal): Promise<void> {
     this.leading = true;
     this.logger.log('Active sequencer');
     client.on('notification', () => this.signal.notify());
     await client.query(`LISTEN ${PUBLISHED_CHANNEL}`);
     this.retention.start();
-    while (!this.stopping) {
+    while (!ended.aborted) {
       let stamped: number;
       do stamped = await this.stampBatch(client);
-      while (stamped === this.options.sequencerBatchSize && !this.stopping);
+      while (stamped === this.options.sequencerBatchSize && !ended.aborted);
       // Each batch has a fixed cost (a transaction, its commit flush). Under a steady stream of
       // publishes, letting the next batch gather for a moment multiplies throughput; a lone event
       // after a quiet spell is still stamped at once.
       if (stamped > 0) {
-        await sleep(this.options.sequencerBatchInterval, undefined, { signal: connection }).catch(
+        await sleep(this.options.sequencerBatchInterval, undefined, { signal: ended }).catch(
           () => undefined,
         );
       }
-      await this.signal.wait(this.options.sequencerPollInterval, connection);
-      connection.throwIfAborted();
+      await this.signal.wait(this.options.sequencerPollInterval, ended);
     }
+    ended.throwIfAborted();
   }
 
   /** Stamps one batch of committed events; returns how many. */
