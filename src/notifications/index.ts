@@ -23,3 +23,4 @@ export { HeraldExceptionFilter } from './http/herald-exception.filter';
 export type { ErrorBody } from './http/error-body';
 export { DeliveryQueueHealth } from './webhooks/delivery/delivery-queue-health';
 export { secretsEqual } from './tenants/api-key-secret';
+export { bearerToken } from './tenants/bearer-token';

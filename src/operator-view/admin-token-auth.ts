@@ -1,17 +1,16 @@
 import type { onRequestHookHandler } from 'fastify';
-import { secretsEqual } from '../notifications';
+import { bearerToken, secretsEqual } from '../notifications';
 
 /** The realm browsers show in their sign-in prompt. */
 const REALM = 'Herald admin';
 
-const BEARER = /^Bearer ([\x21-\x7e]+)$/;
 const BASIC = /^Basic ([A-Za-z0-9+/]+={0,2})$/;
 
 /** The token an `Authorization` header carries: a bearer token, or a Basic password (any user). */
 export function presentedToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const bearer = BEARER.exec(header);
-  if (bearer) return bearer[1];
+  const bearer = bearerToken(header);
+  if (bearer !== undefined) return bearer;
   const basic = BASIC.exec(header);
   if (!basic) return undefined;
   const credentials = Buffer.from(basic[1], 'base64').toString('utf8');

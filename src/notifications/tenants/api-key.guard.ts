@@ -2,11 +2,10 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import { ApiKeysService } from './api-keys.service';
+import { bearerToken } from './bearer-token';
 import { invalidCredentials } from './invalid-credentials';
 import { ACCESS_METADATA } from '../notifications.constants';
 import type { AccessLevel, AuthenticatedRequest, Principal } from './principal';
-
-const BEARER = /^Bearer ([\x21-\x7e]+)$/;
 
 /**
  * Authenticates `Authorization: Bearer <token>` and checks the route's access level. Every failure
@@ -40,7 +39,7 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async authenticate(header: string | undefined): Promise<Principal> {
-    const token = header ? BEARER.exec(header)?.[1] : undefined;
+    const token = bearerToken(header);
     const principal = token ? await this.apiKeys.authenticate(token) : undefined;
     if (!principal) throw invalidCredentials();
     return principal;
