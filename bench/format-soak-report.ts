@@ -10,6 +10,13 @@ export interface SoakMinute {
   minute: number;
   /** Publishes answered 201 per second in this minute. */
   publishedPerSecond: number;
+  /** Webhook attempts the service finished per second in this minute (herald_deliveries_total). */
+  attemptsPerSecond: number;
+  /**
+   * Times a subscription with a delivery ready waited because the tenant had every webhook slot
+   * its cap allows (herald_delivery_tenant_cap_waits_total), in this minute.
+   */
+  tenantCapWaits: number;
   /** The service's memory at the end of the minute, after a full collection. */
   rssBytes: number;
   heapUsedBytes: number | null;
@@ -88,7 +95,7 @@ export interface SoakBenchResult {
   };
 }
 
-const WIDTHS = [6, 10, 8, 8, 13, 13, 8, 6, 8, 7];
+const WIDTHS = [6, 10, 10, 10, 8, 8, 13, 13, 8, 6, 8, 7];
 const row = (cells: string[]): string => formatRow(WIDTHS, cells);
 
 function mib(bytes: number | null): string {
@@ -165,6 +172,8 @@ export function formatSoakReport(result: SoakBenchResult): string {
     row([
       'minute',
       'publish/s',
+      'attempts/s',
+      'cap waits',
       'RSS MiB',
       'heap MiB',
       'wake p50/p99',
@@ -178,6 +187,8 @@ export function formatSoakReport(result: SoakBenchResult): string {
       row([
         String(minute.minute),
         rate(minute.publishedPerSecond),
+        rate(minute.attemptsPerSecond),
+        String(minute.tenantCapWaits),
         mib(minute.rssBytes),
         mib(minute.heapUsedBytes),
         p50p99(minute.wake),
@@ -192,7 +203,9 @@ export function formatSoakReport(result: SoakBenchResult): string {
     formatRow(targetWidths, ['target', 'result', 'wanted', 'met']),
     ...targets.map((cells) => formatRow(targetWidths, cells)),
     '',
-    'RSS and heap: read at the end of each minute, after a full collection the benchmark asks for. ' +
+    'attempts/s: webhook attempts finished per second; cap waits: times a subscription waited ' +
+      "for a slot because the tenant's in-flight cap was reached. " +
+      'RSS and heap: read at the end of each minute, after a full collection the benchmark asks for. ' +
       'Latencies in ms, by the minute the event was created in; wake: created (publisher sends) to ' +
       'the poll answer received; 1st: created to the first attempt arriving at the receiver. ' +
       'service, bench: share of one core the service process, and the benchmark with its ' +
@@ -211,7 +224,8 @@ export function formatSoakReport(result: SoakBenchResult): string {
       `${deliveries.pending} pending, ${deliveries.missing} missing; ` +
       (deliveries.settled
         ? `settled ${(deliveries.settleMs / 1000).toFixed(1)} s after the last publish.`
-        : `NOT settled after ${(deliveries.settleMs / 1000).toFixed(1)} s.`),
+        : `NOT settled: the backlog stopped shrinking, or the wait ran out, after ` +
+          `${(deliveries.settleMs / 1000).toFixed(1)} s.`),
     ...deliveries.subscriptions.map((subscription, index) => {
       const seen = deliveries.receiver[index];
       return (

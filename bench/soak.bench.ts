@@ -26,7 +26,7 @@ import { readHead } from './read-head';
 import { readProcessStats } from './read-process-stats';
 import { relativeSpread } from './relative-spread';
 import { type MemorySample, sampleServiceMemory } from './sample-service-memory';
-import { closeMetricsScraper } from './scrape-metrics';
+import { closeMetricsScraper, scrapeMetricTotal } from './scrape-metrics';
 import { type ServerProcess, spawnServerProcess } from './spawn-server-process';
 import { type SoakReceiver, spawnSoakReceiver } from './spawn-soak-receiver';
 import { startCursorFollowers } from './start-cursor-followers';
@@ -75,12 +75,19 @@ const RETRY_SCHEDULE = ['1s', '2s', '4s', '8s', '16s'];
 const MEMORY_SPREAD_TARGET = 0.1;
 const DRIFT_TARGET = 1.5;
 
-/** After the last publish: pollers may take this long to catch up, deliveries this long to settle. */
+/** After the last publish, pollers may take this long to catch up. */
 const CATCH_UP_MS = 60_000;
-const SETTLE_MS = 180_000;
+/**
+ * After that, the delivery backlog is waited for as long as it shrinks, up to SETTLE_MAX_MS; one
+ * that has not shrunk for SETTLE_STALL_MS is stuck.
+ */
+const SETTLE_MAX_MS = 15 * MINUTE_MS;
+const SETTLE_STALL_MS = MINUTE_MS;
 const SETTLE_POLL_MS = 500;
-/** Start-up, the capacity pass, catching up and settling take about 5 minutes at most. */
-const WATCHDOG_MS = (MINUTES + 10) * MINUTE_MS;
+/** Start-up, the capacity pass, catching up and settling: at most about 18 minutes. */
+const WATCHDOG_MS = (MINUTES + 20) * MINUTE_MS;
+const DELIVERIES_METRIC = 'herald_deliveries_total';
+const CAP_WAITS_METRIC = 'herald_delivery_tenant_cap_waits_total';
 const CLOCK_TICK_MS = 10;
 
 const startedAt = performance.now();
@@ -98,21 +105,33 @@ function mib(bytes: number | null): string {
   return bytes === null ? '?' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Waits until no delivery is pending and every event is sequenced, for at most `timeoutMs`. */
-async function settleDeliveries(
-  dataSource: DataSource,
-  timeoutMs: number,
-): Promise<{ settled: boolean; ms: number }> {
+/**
+ * Waits until no delivery is pending and every event is sequenced, as long as that backlog keeps
+ * shrinking (see SETTLE_STALL_MS) and for SETTLE_MAX_MS at most.
+ */
+async function settleDeliveries(dataSource: DataSource): Promise<{ settled: boolean; ms: number }> {
   const start = performance.now();
+  let smallest = Infinity;
+  let shrunkAt = start;
   for (;;) {
     const backlog = await countDeliveryBacklog(dataSource);
-    const ms = performance.now() - start;
-    if (backlog.pendingDeliveries === 0 && backlog.unsequencedEvents === 0) {
-      return { settled: true, ms };
+    const now = performance.now();
+    const left = backlog.pendingDeliveries + backlog.unsequencedEvents;
+    if (left === 0) return { settled: true, ms: now - start };
+    if (left < smallest) {
+      smallest = left;
+      shrunkAt = now;
     }
-    if (ms > timeoutMs) return { settled: false, ms };
+    if (now - shrunkAt > SETTLE_STALL_MS || now - start > SETTLE_MAX_MS) {
+      return { settled: false, ms: now - start };
+    }
     await delay(SETTLE_POLL_MS);
   }
+}
+
+/** The sum of a counter of the service's over its labels; 0 when it does not have it. */
+async function counter(server: ServerProcess, name: string): Promise<number> {
+  return (await scrapeMetricTotal(server.baseUrl, name)) ?? 0;
 }
 
 interface Services {
@@ -206,6 +225,8 @@ async function run(services: Services, build: string): Promise<SoakBenchResult> 
     benchCores: number;
     busy: number | null;
     foreign: number | null;
+    attempts: number;
+    capWaits: number;
   }[] = [];
   for (let minute = 1; minute <= MINUTES; minute++) {
     const publishedBefore = publisher.published();
@@ -216,6 +237,8 @@ async function run(services: Services, build: string): Promise<SoakBenchResult> 
       services.databaseName,
     );
     const benchBefore = benchCpuMs([receiver.pid]);
+    const attemptsBefore = await counter(server, DELIVERIES_METRIC);
+    const capWaitsBefore = await counter(server, CAP_WAITS_METRIC);
     await delay(Math.max(0, t0 + minute * MINUTE_MS - performance.now()));
     const published = publisher.published() - publishedBefore;
     const cores =
@@ -223,11 +246,14 @@ async function run(services: Services, build: string): Promise<SoakBenchResult> 
     const busy = machine() ?? null;
     const foreign = foreignCpu() ?? null;
     const benchCores = (benchCpuMs([receiver.pid]) - benchBefore) / MINUTE_MS;
+    const attempts = (await counter(server, DELIVERIES_METRIC)) - attemptsBefore;
+    const capWaits = (await counter(server, CAP_WAITS_METRIC)) - capWaitsBefore;
     const memory = await sampleServiceMemory(server);
-    samples.push({ memory, published, cores, benchCores, busy, foreign });
+    samples.push({ memory, published, cores, benchCores, busy, foreign, attempts, capWaits });
     log(
       `  minute ${minute}: ${Math.round(published / 60)} publishes/s, RSS ${mib(memory.rssBytes)}, ` +
         `heap ${mib(memory.heapUsedBytes)}, service ${Math.round(cores * 100)} % of a core, ` +
+        `${Math.round(attempts / 60)} attempts/s, ` +
         `${followers.received()} events polled`,
     );
   }
@@ -236,13 +262,15 @@ async function run(services: Services, build: string): Promise<SoakBenchResult> 
   const catchUpMs = await followers.catchUp(tally.byTopic, CATCH_UP_MS);
   const { followers: followerTallies, wake } = await followers.stop();
   log('settling deliveries');
-  const settle = await settleDeliveries(dataSource, SETTLE_MS);
+  const settle = await settleDeliveries(dataSource);
   const perSubscription = await countDeliveries(dataSource, subscriptionIds, `${TOPIC_PREFIX}%`);
   const seen = await receiver.report();
 
   const minutes = samples.map((sample, index): SoakMinute => ({
     minute: index + 1,
     publishedPerSecond: sample.published / 60,
+    attemptsPerSecond: sample.attempts / 60,
+    tenantCapWaits: sample.capWaits,
     rssBytes: sample.memory.rssBytes,
     heapUsedBytes: sample.memory.heapUsedBytes,
     wake: wake[index] ?? { count: 0, min: 0, p50: 0, p99: 0, max: 0 },
