@@ -52,11 +52,11 @@ import { DeliveryProcessor } from './webhooks/delivery/delivery.processor';
 import { DeliveryRecorder } from './webhooks/delivery/delivery-recorder';
 import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
-import { DestinationGuard } from './webhooks/delivery/destination-guard';
+import { DestinationGuard } from './webhooks/destinations/destination-guard';
 import { ReplayPager } from './webhooks/delivery/replay-pager';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
-import { createSecretBox, requireEncryptionKey } from './webhooks/subscriptions/create-secret-box';
-import { SecretBox } from './webhooks/subscriptions/secret-box';
+import { createSecretBox, requireEncryptionKey } from './webhooks/secrets/create-secret-box';
+import { SecretBox } from './webhooks/secrets/secret-box';
 import { SecretResealer } from './webhooks/subscriptions/secret-resealer';
 import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.service';
 

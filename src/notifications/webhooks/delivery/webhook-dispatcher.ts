@@ -8,13 +8,13 @@ import { Signal } from '../../common/signal';
 import { toStorableText } from '../../common/storable-json';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
-import { openSecrets, type OpenSecrets } from '../subscriptions/open-secrets';
+import { openSecrets, type OpenSecrets } from '../secrets/open-secrets';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
-import { SecretBox, SigningSecretError } from '../subscriptions/secret-box';
+import { SecretBox, SigningSecretError } from '../secrets/secret-box';
 import { claimDeliveries, msUntilNextDue, type ClaimedDelivery } from './delivery-claim';
 import { AttemptNotRecordedError, DeliveryRecorder, type AttemptResult } from './delivery-recorder';
 import { DeliveryTelemetry } from './delivery-telemetry';
-import { DestinationGuard } from './destination-guard';
+import { DestinationGuard } from '../destinations/destination-guard';
 import { InFlightLimiter, type SlotOwner } from './in-flight-limiter';
 import { signWebhook } from './webhook-signer';
 

@@ -7,12 +7,12 @@ import type { PageQuery } from '../../common/page-query';
 import { HERALD_SCHEMA, RESOLVED_OPTIONS } from '../../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
-import { DestinationGuard, DestinationNotAllowedError } from '../delivery/destination-guard';
-import { generateWebhookSecret } from '../delivery/webhook-signer';
+import { DestinationGuard, DestinationNotAllowedError } from '../destinations/destination-guard';
+import { generateWebhookSecret } from '../secrets/webhook-secret';
 import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
-import { currentSlot, openSecrets, previousSlot, type OpenSecrets } from './open-secrets';
-import { SecretBox, SigningSecretError } from './secret-box';
+import { currentSlot, openSecrets, previousSlot, type OpenSecrets } from '../secrets/open-secrets';
+import { SecretBox, SigningSecretError } from '../secrets/secret-box';
 import { SubscriptionEntity } from './subscription.entity';
 
 const DEFAULT_PAGE = 20;
