@@ -5,7 +5,6 @@ import { parseCursor } from '../../common/cursor';
 import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
-import type { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
 import { DeliveryEntity, type DeliveryStatus } from './delivery.entity';
@@ -48,13 +47,19 @@ const RECORD_REPLAY = `
   FROM kinds e, herald.subscriptions s
   WHERE s.id = $1 AND ${SUBSCRIPTION_WANTS_EVENT}`;
 
+/** Which subscription, of which tenant. */
+interface SubscriptionRef {
+  id: string;
+  tenantId: string;
+}
+
 /** A delivery with its attempts, as listed. */
 export interface DeliveryWithAttempts {
   delivery: DeliveryEntity;
   attempts: DeliveryAttemptEntity[];
 }
 
-/** What the API does with deliveries: list them, retry one, replay, test. */
+/** What the API does with deliveries: list a subscription's, retry one, replay, test. */
 @Injectable()
 export class DeliveriesService {
   constructor(
@@ -67,11 +72,13 @@ export class DeliveriesService {
     @Inject(ReplayPager) private readonly pager: ReplayPager,
   ) {}
 
-  /** A page of a subscription's deliveries, newest first, with their attempts. */
+  /** A page of the tenant's subscription's deliveries, newest first, with their attempts. */
   async list(
-    subscriptionId: string,
+    tenantId: string,
+    id: string,
     query: { status?: DeliveryStatus; limit?: number; cursor?: string },
   ): Promise<{ data: DeliveryWithAttempts[]; nextCursor: string | null }> {
+    const subscriptionId = (await this.subscriptionOf(tenantId, id)).id;
     const limit = query.limit ?? DEFAULT_PAGE;
     return this.inSnapshot(async (manager) => {
       const builder = manager
@@ -157,7 +164,8 @@ export class DeliveriesService {
    * records the range, which {@link ReplayPager} schedules a page at a time in the background,
    * durably, and answers how many deliveries that is.
    */
-  async replay(subscription: SubscriptionEntity, after: string): Promise<number> {
+  async replay(tenantId: string, id: string, after: string): Promise<number> {
+    const subscription = await this.subscriptionOf(tenantId, id);
     const [row] = await this.dataSource.query<{ scheduled: number }[]>(RECORD_REPLAY, [
       subscription.id,
       parseCursor(after).toString(),
@@ -167,7 +175,8 @@ export class DeliveriesService {
   }
 
   /** Publishes a `webhook.test` event that goes to this subscription only. */
-  async test(subscription: SubscriptionEntity): Promise<string> {
+  async test(tenantId: string, id: string): Promise<string> {
+    const subscription = await this.subscriptionOf(tenantId, id);
     const event = await this.publisher.publish(
       {
         tenantId: subscription.tenantId,
@@ -177,5 +186,20 @@ export class DeliveriesService {
       { targetSubscriptionId: subscription.id },
     );
     return event.id;
+  }
+
+  /** The tenant's subscription, or `subscription_not_found` (also for another tenant's). */
+  private async subscriptionOf(tenantId: string, id: string): Promise<SubscriptionRef> {
+    const [row] = await this.dataSource.query<SubscriptionRef[]>(
+      `SELECT id, tenant_id AS "tenantId" FROM herald.subscriptions WHERE id = $1 AND tenant_id = $2`,
+      [id, tenantId],
+    );
+    if (!row) {
+      throw new NotificationsError(
+        NotificationsErrorCode.SubscriptionNotFound,
+        `Subscription ${id} not found`,
+      );
+    }
+    return row;
   }
 }
