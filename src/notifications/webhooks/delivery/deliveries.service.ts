@@ -3,49 +3,18 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import { parseCursor } from '../../common/cursor';
 import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
+import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
+import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
-import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
+import { DeliveryQueue } from './delivery-queue';
 import { DeliveryEntity, type DeliveryStatus } from './delivery.entity';
-import { SUBSCRIPTION_WANTS_EVENT } from './fan-out';
+import { recordReplay } from './delivery-states/replay-recorded';
+import { retryByHand } from './delivery-states/retried-by-hand';
 import { ReplayPager } from './replay-pager';
 
 const DEFAULT_PAGE = 20;
-
-// Records a replay of (after, head] for the pager, merged with one still under way (from the
-// lower cursor to the higher head), and counts what it schedules without loading it: the events
-// of that range the subscription wants, but for those whose delivery is pending (those keep
-// their own schedule). The events are counted by what the match reads of them (topic, target,
-// and for operational events the subscription they are about), so the match runs once per kind
-// of event rather than once per event: a range of millions costs a scan, not millions of matches.
-const RECORD_REPLAY = `
-  WITH recorded AS (
-    INSERT INTO herald.replays (subscription_id, after_position, through_position)
-    SELECT s.id, $2::bigint, st.last_position
-    FROM herald.subscriptions s, herald.sequencer_state st
-    WHERE s.id = $1 AND st.id = 1 AND st.last_position > $2::bigint
-    ON CONFLICT (subscription_id) DO UPDATE
-      SET after_position = LEAST(herald.replays.after_position, EXCLUDED.after_position),
-          through_position = GREATEST(herald.replays.through_position, EXCLUDED.through_position)
-    RETURNING through_position AS through
-  ), kinds AS (
-    SELECT e.tenant_id, e.topic, e.target_subscription_id,
-           CASE WHEN starts_with(e.topic, 'webhook.')
-             THEN jsonb_build_object('subscriptionId', e.payload ->> 'subscriptionId') END AS payload,
-           count(*) AS events
-    FROM recorded r, herald.subscriptions s, herald.events e, herald.sequencer_state st
-    WHERE s.id = $1 AND st.id = 1 AND e.tenant_id = s.tenant_id
-      AND e.position > GREATEST($2::bigint, st.pruned_through) AND e.position <= r.through
-      AND NOT EXISTS (
-        SELECT 1 FROM herald.deliveries d
-        WHERE d.event_id = e.id AND d.subscription_id = s.id AND d.status = 'pending'
-      )
-    GROUP BY 1, 2, 3, 4
-  )
-  SELECT coalesce(sum(e.events), 0)::int AS scheduled
-  FROM kinds e, herald.subscriptions s
-  WHERE s.id = $1 AND ${SUBSCRIPTION_WANTS_EVENT}`;
 
 /** Which subscription, of which tenant. */
 interface SubscriptionRef {
@@ -70,6 +39,7 @@ export class DeliveriesService {
     @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(NotificationPublisher) private readonly publisher: NotificationPublisher,
     @Inject(ReplayPager) private readonly pager: ReplayPager,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
 
   /** A page of the tenant's subscription's deliveries, newest first, with their attempts. */
@@ -118,17 +88,11 @@ export class DeliveriesService {
    * expired lease is cleared, so an attempt lost before the retry is not counted against it.
    */
   async retry(tenantId: string, id: string): Promise<DeliveryWithAttempts> {
-    const [rows] = await this.dataSource.query<[DeliveryHint[], number]>(
-      `UPDATE herald.deliveries SET status = 'pending', retries = 0, next_attempt_at = now(),
-         last_error = NULL, lease_until = NULL, updated_at = now()
-       WHERE id = $1 AND tenant_id = $2 AND (lease_until IS NULL OR lease_until < now())
-       RETURNING id, subscription_id, attempts`,
-      [id, tenantId],
-    );
+    const rows = await retryByHand(this.dataSource, tenantId, id);
     // A pending delivery may already have a delayed job for this attempt; a hint under the same
     // job id would collapse into it and wait out its delay. The claim keeps the two from both
     // recording an attempt.
-    this.queue.hint(rows, 0, `:retry${Date.now()}`);
+    this.queue.hint(rows, 0, `:retry${this.options.clock.now().getTime()}`);
     // The attempt may run at once, so the read-back needs one snapshot too.
     return this.inSnapshot(async (manager) => {
       const delivery = await manager.withRepository(this.deliveries).findOneBy({ id, tenantId });
@@ -166,12 +130,9 @@ export class DeliveriesService {
    */
   async replay(tenantId: string, id: string, after: string): Promise<number> {
     const subscription = await this.subscriptionOf(tenantId, id);
-    const [row] = await this.dataSource.query<{ scheduled: number }[]>(RECORD_REPLAY, [
-      subscription.id,
-      parseCursor(after).toString(),
-    ]);
+    const scheduled = await recordReplay(this.dataSource, subscription.id, parseCursor(after));
     this.pager.wake();
-    return row?.scheduled ?? 0;
+    return scheduled;
   }
 
   /** Publishes a `webhook.test` event that goes to this subscription only. */
