@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import { parseCursor } from '../../common/cursor';
-import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
+import { keysetPage } from '../../common/keyset-page';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
@@ -13,8 +13,6 @@ import { DeliveryEntity, type DeliveryStatus } from './delivery.entity';
 import { recordReplay } from './delivery-states/replay-recorded';
 import { retryByHand } from './delivery-states/retried-by-hand';
 import { ReplayPager } from './replay-pager';
-
-const DEFAULT_PAGE = 20;
 
 /** Which subscription, of which tenant. */
 interface SubscriptionRef {
@@ -49,36 +47,25 @@ export class DeliveriesService {
     query: { status?: DeliveryStatus; limit?: number; cursor?: string },
   ): Promise<{ data: DeliveryWithAttempts[]; nextCursor: string | null }> {
     const subscriptionId = (await this.subscriptionOf(tenantId, id)).id;
-    const limit = query.limit ?? DEFAULT_PAGE;
     return this.inSnapshot(async (manager) => {
       const builder = manager
         .withRepository(this.deliveries)
         .createQueryBuilder('d')
-        .where('d.subscription_id = :subscriptionId', { subscriptionId })
-        .orderBy('d.created_at', 'DESC')
-        .addOrderBy('d.id', 'DESC')
-        .take(limit + 1);
+        .where('d.subscription_id = :subscriptionId', { subscriptionId });
       if (query.status) builder.andWhere('d.status = :status', { status: query.status });
-      if (query.cursor !== undefined)
-        builder.andWhere(
-          '(d.created_at, d.id) < (:createdAt, :id)',
-          decodePageCursor(query.cursor),
-        );
-      const rows = await builder.getMany();
-      const page = rows.slice(0, limit);
-      const attempts = page.length
+      const page = await keysetPage(builder, 'DESC', query);
+      const attempts = page.data.length
         ? await this.attemptsOf(
             manager,
-            page.map((d) => d.id),
+            page.data.map((d) => d.id),
           )
         : [];
-      const last = page.at(-1);
       return {
-        data: page.map((delivery) => ({
+        data: page.data.map((delivery) => ({
           delivery,
           attempts: attempts.filter((a) => a.deliveryId === delivery.id),
         })),
-        nextCursor: rows.length > limit && last ? encodePageCursor(last) : null,
+        nextCursor: page.nextCursor,
       };
     });
   }
