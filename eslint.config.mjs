@@ -92,6 +92,34 @@ export default tseslint.config(
     files: ['src/notifications/http/*.ts'],
     rules: { 'no-restricted-imports': ['error', libraryImports(1, { statuses: true })] },
   },
+  // Webhook subscriptions and deliveries import nothing of each other: what both need lives in a
+  // shared webhooks/ folder (destinations/, secrets/). The library's rules above still apply.
+  ...[2, 3, 4].flatMap((depth) =>
+    [
+      ['subscriptions', 'delivery'],
+      ['delivery', 'subscriptions'],
+    ].map(([folder, other]) => {
+      const rules = libraryImports(depth, { statuses: false });
+      return {
+        files: [`src/notifications/webhooks/${folder}/${'*/'.repeat(depth - 2)}*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              ...rules,
+              patterns: [
+                ...rules.patterns,
+                {
+                  regex: `^(\\.\\./)+(webhooks/)?${other}(/|$)`,
+                  message: `webhooks/${folder} does not import webhooks/${other}: share through a webhooks/ folder of both.`,
+                },
+              ],
+            },
+          ],
+        },
+      };
+    }),
+  ),
   {
     // The app reaches the library through its public entry only.
     files: ['src/**/*.ts'],

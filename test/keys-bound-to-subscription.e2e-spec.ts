@@ -3,7 +3,7 @@ import request from 'supertest';
 import {
   SecretBox,
   parseEncryptionKey,
-} from '../src/notifications/webhooks/subscriptions/secret-box';
+} from '../src/notifications/webhooks/secrets/secret-box';
 import { SecretResealer } from '../src/notifications/webhooks/subscriptions/secret-resealer';
 import { createSubscription } from './utils/create-subscription';
 import { createTenant, type TestTenant } from './utils/create-tenant';

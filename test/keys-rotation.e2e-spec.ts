@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { SecretBox } from '../src/notifications/webhooks/subscriptions/secret-box';
+import { SecretBox } from '../src/notifications/webhooks/secrets/secret-box';
 import { SecretResealer } from '../src/notifications/webhooks/subscriptions/secret-resealer';
 import { createSubscription } from './utils/create-subscription';
 import { createTenant } from './utils/create-tenant';

@@ -6,9 +6,9 @@
 export { NotificationsModule } from './notifications.module';
 export type { NotificationsModuleExtras } from './notifications.module-definition';
 export type { EncryptionKey, NotificationsModuleOptions } from './notifications.options';
-export { parseEncryptionKey } from './webhooks/subscriptions/secret-box';
+export { parseEncryptionKey } from './webhooks/secrets/secret-box';
 export type { RateLimitRule } from './limits/rate-limit-rule';
-export type { ResolveHost } from './webhooks/delivery/destination-guard';
+export type { ResolveHost } from './webhooks/destinations/destination-guard';
 export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
 export { NotificationsError, NotificationsErrorCode } from './notifications.errors';

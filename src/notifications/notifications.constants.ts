@@ -19,9 +19,6 @@ export const DELIVERY_QUEUE = 'herald-deliveries';
 /** Injection token of the resolved (defaults merged) module options. */
 export const RESOLVED_OPTIONS = Symbol('HERALD_RESOLVED_OPTIONS');
 
-/** Injection token of the {@link Clock}. */
-export const CLOCK = Symbol('HERALD_CLOCK');
-
 /** Route metadata key holding the {@link AccessLevel} a route admits. */
 export const ACCESS_METADATA = 'herald:access';
 

@@ -9,7 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CLOCK, DELIVERY_QUEUE, HTTP_MOUNTED, RESOLVED_OPTIONS } from './notifications.constants';
+import { DELIVERY_QUEUE, HTTP_MOUNTED, RESOLVED_OPTIONS } from './notifications.constants';
 import { apiResponseHeaders } from './common/api-response-headers';
 import { DroppedConnectionListener } from './common/dropped-connection-listener';
 import { answerBodyParserErrors } from './http/answer-body-parser-errors';
@@ -52,11 +52,12 @@ import { DeliveryProcessor } from './webhooks/delivery/delivery.processor';
 import { DeliveryRecorder } from './webhooks/delivery/delivery-recorder';
 import { DeliverySweeper } from './webhooks/delivery/delivery-sweeper';
 import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
-import { DestinationGuard } from './webhooks/delivery/destination-guard';
+import { DestinationGuard } from './webhooks/destinations/destination-guard';
 import { ReplayPager } from './webhooks/delivery/replay-pager';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
-import { createSecretBox, requireEncryptionKey } from './webhooks/subscriptions/create-secret-box';
-import { SecretBox } from './webhooks/subscriptions/secret-box';
+import { WebhookSender } from './webhooks/delivery/webhook-sender';
+import { createSecretBox, requireEncryptionKey } from './webhooks/secrets/create-secret-box';
+import { SecretBox } from './webhooks/secrets/secret-box';
 import { SecretResealer } from './webhooks/subscriptions/secret-resealer';
 import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.service';
 
@@ -75,11 +76,6 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
       provide: RESOLVED_OPTIONS,
       inject: [NOTIFICATIONS_MODULE_OPTIONS],
       useFactory: (options: NotificationsModuleOptions) => resolveNotificationsOptions(options),
-    },
-    {
-      provide: CLOCK,
-      inject: [RESOLVED_OPTIONS],
-      useFactory: (options: ResolvedNotificationsOptions) => options.clock,
     },
     DroppedConnectionListener,
     NotificationPublisher,
@@ -127,6 +123,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     DeliveriesService,
     ReplayPager,
     DeliveryRecorder,
+    WebhookSender,
     WebhookDispatcher,
     DeliveryProcessor,
     DeliverySweeper,

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
 import type { RateLimitRule } from './limits/rate-limit-rule';
-import { resolveWithDns, type ResolveHost } from './webhooks/delivery/destination-guard';
-import { parseEncryptionKey } from './webhooks/subscriptions/secret-box';
+import { resolveWithDns, type ResolveHost } from './webhooks/destinations/destination-guard';
+import { parseEncryptionKey } from './webhooks/secrets/secret-box';
 
 /** A 32-byte AES key: the bytes, or text of them as base64 or 64 hex digits. */
 export type EncryptionKey = Buffer | string;

@@ -20,7 +20,7 @@ import {
 } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { DeliveryQueue } from '../webhooks/delivery/delivery-queue';
-import { FAN_OUT, type CreatedDelivery } from '../webhooks/delivery/fan-out';
+import { createDeliveries } from '../webhooks/delivery/delivery-states/created';
 import { RetentionService } from './retention.service';
 
 // Only rows whose transaction has committed are visible here, which is the point: a position is
@@ -163,7 +163,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
       // look an event's patterns up in the topic index; testing is what lets one tenant's
       // patterns slow everyone's sequencing, so the index is used whatever the table's size.
       await client.query('SET LOCAL enable_seqscan = off');
-      const hints = await runPrepared<CreatedDelivery>(client, FAN_OUT, [head.toString(), newHead]);
+      const hints = await createDeliveries(client, head.toString(), newHead);
       await runPrepared(client, ADVANCE_STATE, [newHead, JSON.stringify({ head: newHead })]);
       await client.query('COMMIT');
       // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint

@@ -1,39 +1,95 @@
-import { Body, Controller, HttpCode, Inject, Post, UseFilters, UsePipes } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Query,
+  UseFilters,
+  UsePipes,
+} from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { EmptyBodyPipe } from '../../common/empty-body.pipe';
 import { UuidParam } from '../../common/uuid-param.decorator';
 import { createValidationPipe } from '../../common/validation.pipe';
 import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
-import { Access, CurrentPrincipal } from '../../tenants/access.decorator';
-import type { Principal } from '../../tenants/principal';
-import { resolveTenant } from '../../tenants/resolve-tenant';
+import { Access } from '../../tenants/access.decorator';
+import { CurrentTenant } from '../../tenants/current-tenant.decorator';
 import { DeliveriesService } from './deliveries.service';
-import { DeliveryDto, toDeliveryDto } from './dto/delivery.dto';
+import { DeliveryDto, DeliveryPageDto, toDeliveryDto } from './dto/delivery.dto';
+import { ListDeliveriesQuery } from './dto/list-deliveries.query';
+import { ReplayDto, ScheduledDto } from './dto/replay.dto';
 
-/** Acting on one delivery. */
+/** A subscription's deliveries: listing them, retrying one, replaying, testing. */
 @ApiTags('subscriptions')
 @Access('tenant')
 @UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
-@Controller('v1/deliveries')
+@Controller('v1')
 export class DeliveriesController {
   constructor(@Inject(DeliveriesService) private readonly deliveries: DeliveriesService) {}
 
-  @Post(':id/retry')
+  @Post('subscriptions/:id/test')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a webhook.test event to this endpoint only' })
+  @ApiAcceptedResponse({ type: ScheduledDto })
+  @ApiErrors(400, 404)
+  async test(
+    @CurrentTenant() tenantId: string,
+    @UuidParam('id') id: string,
+    @Body(EmptyBodyPipe) _body: unknown,
+  ): Promise<ScheduledDto> {
+    await this.deliveries.test(tenantId, id);
+    return { scheduled: 1 };
+  }
+
+  @Post('subscriptions/:id/replay')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Deliver again every retained event after a cursor',
+    description:
+      'Answers at once with the count; the deliveries are created in the background, 1,000 events ' +
+      'per transaction, and a stopped process leaves the rest to the next one',
+  })
+  @ApiAcceptedResponse({ type: ScheduledDto })
+  @ApiErrors(400, 404)
+  async replay(
+    @CurrentTenant() tenantId: string,
+    @UuidParam('id') id: string,
+    @Body() dto: ReplayDto,
+  ): Promise<ScheduledDto> {
+    return { scheduled: await this.deliveries.replay(tenantId, id, dto.after) };
+  }
+
+  @Get('subscriptions/:id/deliveries')
+  @ApiOperation({ summary: 'Deliveries with their attempts, newest first' })
+  @ApiOkResponse({ type: DeliveryPageDto })
+  @ApiErrors(400, 404)
+  async list(
+    @CurrentTenant() tenantId: string,
+    @UuidParam('id') id: string,
+    @Query() query: ListDeliveriesQuery,
+  ): Promise<DeliveryPageDto> {
+    const page = await this.deliveries.list(tenantId, id, query);
+    return {
+      data: page.data.map((d) => toDeliveryDto(d.delivery, d.attempts)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Post('deliveries/:id/retry')
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry one delivery now, from the start of the schedule' })
   @ApiAcceptedResponse({ type: DeliveryDto })
   @ApiErrors(400, 404)
   async retry(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() tenantId: string,
     @UuidParam('id') id: string,
     @Body(EmptyBodyPipe) _body: unknown,
   ): Promise<DeliveryDto> {
-    const { delivery, attempts } = await this.deliveries.retry(
-      resolveTenant(principal, undefined),
-      id,
-    );
+    const { delivery, attempts } = await this.deliveries.retry(tenantId, id);
     return toDeliveryDto(delivery, attempts);
   }
 }

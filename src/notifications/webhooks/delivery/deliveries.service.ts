@@ -2,51 +2,23 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import { parseCursor } from '../../common/cursor';
-import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
+import { keysetPage } from '../../common/keyset-page';
+import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
+import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
-import type { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
-import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
+import { DeliveryQueue } from './delivery-queue';
 import { DeliveryEntity, type DeliveryStatus } from './delivery.entity';
-import { SUBSCRIPTION_WANTS_EVENT } from './fan-out';
+import { recordReplay } from './delivery-states/replay-recorded';
+import { retryByHand } from './delivery-states/retried-by-hand';
 import { ReplayPager } from './replay-pager';
 
-const DEFAULT_PAGE = 20;
-
-// Records a replay of (after, head] for the pager, merged with one still under way (from the
-// lower cursor to the higher head), and counts what it schedules without loading it: the events
-// of that range the subscription wants, but for those whose delivery is pending (those keep
-// their own schedule). The events are counted by what the match reads of them (topic, target,
-// and for operational events the subscription they are about), so the match runs once per kind
-// of event rather than once per event: a range of millions costs a scan, not millions of matches.
-const RECORD_REPLAY = `
-  WITH recorded AS (
-    INSERT INTO herald.replays (subscription_id, after_position, through_position)
-    SELECT s.id, $2::bigint, st.last_position
-    FROM herald.subscriptions s, herald.sequencer_state st
-    WHERE s.id = $1 AND st.id = 1 AND st.last_position > $2::bigint
-    ON CONFLICT (subscription_id) DO UPDATE
-      SET after_position = LEAST(herald.replays.after_position, EXCLUDED.after_position),
-          through_position = GREATEST(herald.replays.through_position, EXCLUDED.through_position)
-    RETURNING through_position AS through
-  ), kinds AS (
-    SELECT e.tenant_id, e.topic, e.target_subscription_id,
-           CASE WHEN starts_with(e.topic, 'webhook.')
-             THEN jsonb_build_object('subscriptionId', e.payload ->> 'subscriptionId') END AS payload,
-           count(*) AS events
-    FROM recorded r, herald.subscriptions s, herald.events e, herald.sequencer_state st
-    WHERE s.id = $1 AND st.id = 1 AND e.tenant_id = s.tenant_id
-      AND e.position > GREATEST($2::bigint, st.pruned_through) AND e.position <= r.through
-      AND NOT EXISTS (
-        SELECT 1 FROM herald.deliveries d
-        WHERE d.event_id = e.id AND d.subscription_id = s.id AND d.status = 'pending'
-      )
-    GROUP BY 1, 2, 3, 4
-  )
-  SELECT coalesce(sum(e.events), 0)::int AS scheduled
-  FROM kinds e, herald.subscriptions s
-  WHERE s.id = $1 AND ${SUBSCRIPTION_WANTS_EVENT}`;
+/** Which subscription, of which tenant. */
+interface SubscriptionRef {
+  id: string;
+  tenantId: string;
+}
 
 /** A delivery with its attempts, as listed. */
 export interface DeliveryWithAttempts {
@@ -54,7 +26,7 @@ export interface DeliveryWithAttempts {
   attempts: DeliveryAttemptEntity[];
 }
 
-/** What the API does with deliveries: list them, retry one, replay, test. */
+/** What the API does with deliveries: list a subscription's, retry one, replay, test. */
 @Injectable()
 export class DeliveriesService {
   constructor(
@@ -65,43 +37,35 @@ export class DeliveriesService {
     @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(NotificationPublisher) private readonly publisher: NotificationPublisher,
     @Inject(ReplayPager) private readonly pager: ReplayPager,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
 
-  /** A page of a subscription's deliveries, newest first, with their attempts. */
+  /** A page of the tenant's subscription's deliveries, newest first, with their attempts. */
   async list(
-    subscriptionId: string,
+    tenantId: string,
+    id: string,
     query: { status?: DeliveryStatus; limit?: number; cursor?: string },
   ): Promise<{ data: DeliveryWithAttempts[]; nextCursor: string | null }> {
-    const limit = query.limit ?? DEFAULT_PAGE;
+    const subscriptionId = (await this.subscriptionOf(tenantId, id)).id;
     return this.inSnapshot(async (manager) => {
       const builder = manager
         .withRepository(this.deliveries)
         .createQueryBuilder('d')
-        .where('d.subscription_id = :subscriptionId', { subscriptionId })
-        .orderBy('d.created_at', 'DESC')
-        .addOrderBy('d.id', 'DESC')
-        .take(limit + 1);
+        .where('d.subscription_id = :subscriptionId', { subscriptionId });
       if (query.status) builder.andWhere('d.status = :status', { status: query.status });
-      if (query.cursor !== undefined)
-        builder.andWhere(
-          '(d.created_at, d.id) < (:createdAt, :id)',
-          decodePageCursor(query.cursor),
-        );
-      const rows = await builder.getMany();
-      const page = rows.slice(0, limit);
-      const attempts = page.length
+      const page = await keysetPage(builder, 'DESC', query);
+      const attempts = page.data.length
         ? await this.attemptsOf(
             manager,
-            page.map((d) => d.id),
+            page.data.map((d) => d.id),
           )
         : [];
-      const last = page.at(-1);
       return {
-        data: page.map((delivery) => ({
+        data: page.data.map((delivery) => ({
           delivery,
           attempts: attempts.filter((a) => a.deliveryId === delivery.id),
         })),
-        nextCursor: rows.length > limit && last ? encodePageCursor(last) : null,
+        nextCursor: page.nextCursor,
       };
     });
   }
@@ -111,17 +75,11 @@ export class DeliveriesService {
    * expired lease is cleared, so an attempt lost before the retry is not counted against it.
    */
   async retry(tenantId: string, id: string): Promise<DeliveryWithAttempts> {
-    const [rows] = await this.dataSource.query<[DeliveryHint[], number]>(
-      `UPDATE herald.deliveries SET status = 'pending', retries = 0, next_attempt_at = now(),
-         last_error = NULL, lease_until = NULL, updated_at = now()
-       WHERE id = $1 AND tenant_id = $2 AND (lease_until IS NULL OR lease_until < now())
-       RETURNING id, subscription_id, attempts`,
-      [id, tenantId],
-    );
+    const rows = await retryByHand(this.dataSource, tenantId, id);
     // A pending delivery may already have a delayed job for this attempt; a hint under the same
     // job id would collapse into it and wait out its delay. The claim keeps the two from both
     // recording an attempt.
-    this.queue.hint(rows, 0, `:retry${Date.now()}`);
+    this.queue.hint(rows, 0, `:retry${this.options.clock.now().getTime()}`);
     // The attempt may run at once, so the read-back needs one snapshot too.
     return this.inSnapshot(async (manager) => {
       const delivery = await manager.withRepository(this.deliveries).findOneBy({ id, tenantId });
@@ -157,17 +115,16 @@ export class DeliveriesService {
    * records the range, which {@link ReplayPager} schedules a page at a time in the background,
    * durably, and answers how many deliveries that is.
    */
-  async replay(subscription: SubscriptionEntity, after: string): Promise<number> {
-    const [row] = await this.dataSource.query<{ scheduled: number }[]>(RECORD_REPLAY, [
-      subscription.id,
-      parseCursor(after).toString(),
-    ]);
+  async replay(tenantId: string, id: string, after: string): Promise<number> {
+    const subscription = await this.subscriptionOf(tenantId, id);
+    const scheduled = await recordReplay(this.dataSource, subscription.id, parseCursor(after));
     this.pager.wake();
-    return row?.scheduled ?? 0;
+    return scheduled;
   }
 
   /** Publishes a `webhook.test` event that goes to this subscription only. */
-  async test(subscription: SubscriptionEntity): Promise<string> {
+  async test(tenantId: string, id: string): Promise<string> {
+    const subscription = await this.subscriptionOf(tenantId, id);
     const event = await this.publisher.publish(
       {
         tenantId: subscription.tenantId,
@@ -177,5 +134,20 @@ export class DeliveriesService {
       { targetSubscriptionId: subscription.id },
     );
     return event.id;
+  }
+
+  /** The tenant's subscription, or `subscription_not_found` (also for another tenant's). */
+  private async subscriptionOf(tenantId: string, id: string): Promise<SubscriptionRef> {
+    const [row] = await this.dataSource.query<SubscriptionRef[]>(
+      `SELECT id, tenant_id AS "tenantId" FROM herald.subscriptions WHERE id = $1 AND tenant_id = $2`,
+      [id, tenantId],
+    );
+    if (!row) {
+      throw new NotificationsError(
+        NotificationsErrorCode.SubscriptionNotFound,
+        `Subscription ${id} not found`,
+      );
+    }
+    return row;
   }
 }

@@ -2,64 +2,29 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { errorMessage } from '../../common/error-message';
-import { queryPrepared, type PreparedStatement } from '../../common/prepared-statement';
 import { toStorableText } from '../../common/storable-json';
 import { isDatabaseUnavailable } from '../../http/database-unavailable';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { NotificationPublisher } from '../../publisher/notification-publisher';
-import type { ClaimedDelivery } from './delivery-claim';
+import type { AttemptResult } from './attempt-result';
 import { DeliveryQueue } from './delivery-queue';
+import { recordAttempt } from './delivery-states/attempt-recorded';
+import type { ClaimedDelivery } from './delivery-states/claimed';
+import { disableSubscription } from './delivery-states/disabled';
+import { failDelivery } from './delivery-states/failed';
+import { interruptDelivery } from './delivery-states/interrupted';
+import { scheduleRetry } from './delivery-states/retry-scheduled';
+import { markFailing } from './delivery-states/subscription-failing';
+import { recordSuccesses } from './delivery-states/succeeded';
 import type { AttemptOutcome } from './delivery-telemetry';
-import { judgeAttempt, retryDelay, type AttemptVerdict } from './retry-policy';
-
-/** What one HTTP call came to. */
-export interface AttemptResult {
-  startedAt: Date;
-  durationMs: number;
-  statusCode?: number;
-  retryAfter?: string;
-  snippet?: string;
-  error?: string;
-  /** The worker shut down before the receiver answered. */
-  interrupted?: boolean;
-}
+import { decideAfterFailure, GONE_REASON, judgeAttempt, type AttemptVerdict } from './retry-policy';
 
 /** Successes recorded by one statement at most. */
 const MAX_BATCH = 500;
 
 const INTERRUPTED_ERROR = 'interrupted: the worker shut down before the receiver answered';
-
-// Successes are most of the traffic: a batch of them is recorded by one autocommit statement
-// (the attempts, the deliveries' status, the subscriptions' health) instead of a transaction each.
-const RECORD_SUCCESSES: PreparedStatement = {
-  name: 'herald_record_successes',
-  text: `
-  WITH r AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])
-      AS r(delivery_id, attempt, started_at, duration_ms, status_code, snippet)
-  ),
-  done AS (
-    UPDATE herald.deliveries d
-    SET status = 'succeeded', lease_until = NULL, last_error = NULL, updated_at = now()
-    FROM r WHERE d.id = r.delivery_id AND d.attempts = r.attempt AND d.status = 'pending'
-    RETURNING d.subscription_id
-  ),
-  healthy AS (
-    UPDATE herald.subscriptions SET failing_since = NULL
-    WHERE id IN (SELECT subscription_id FROM done) AND failing_since IS NOT NULL
-  )
-  INSERT INTO herald.delivery_attempts
-    (delivery_id, attempt, started_at, duration_ms, status_code, response_snippet)
-  SELECT delivery_id, attempt, started_at, duration_ms, status_code, snippet FROM r
-  ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-};
-
-const INSERT_ATTEMPT = `
-  INSERT INTO herald.delivery_attempts
-    (delivery_id, attempt, started_at, duration_ms, status_code, response_snippet, error)
-  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (delivery_id, attempt) DO NOTHING`;
 
 interface Pending {
   claimed: ClaimedDelivery;
@@ -88,9 +53,10 @@ export class AttemptNotRecordedError extends Error {
 }
 
 /**
- * Records what an attempt came to and decides what comes next: done, a retry from Bull, parked in
- * Postgres, failed, or the subscription turned off. Every write is conditional on the attempt
- * still holding the delivery's lease, so an attempt is recorded once.
+ * Records what an attempt came to and carries out what the retry policy decides comes next: done,
+ * a retry from Bull, parked in Postgres, failed, or the subscription turned off, through the
+ * delivery's transitions (`delivery-states/`). Every write is conditional on the attempt still
+ * holding the delivery's lease, so an attempt is recorded once.
  */
 @Injectable()
 export class DeliveryRecorder {
@@ -182,15 +148,8 @@ export class DeliveryRecorder {
     }
   }
 
-  private async recordSuccesses(batch: Pending[]): Promise<void> {
-    await queryPrepared(this.dataSource, RECORD_SUCCESSES, [
-      batch.map((p) => p.claimed.id),
-      batch.map((p) => p.claimed.attempts),
-      batch.map((p) => p.result.startedAt),
-      batch.map((p) => p.result.durationMs),
-      batch.map((p) => p.result.statusCode ?? null),
-      batch.map((p) => p.result.snippet ?? null),
-    ]);
+  private recordSuccesses(batch: Pending[]): Promise<void> {
+    return recordSuccesses(this.dataSource, batch);
   }
 
   /**
@@ -211,18 +170,18 @@ export class DeliveryRecorder {
     try {
       try {
         await this.dataSource.transaction(async (manager) => {
-          await this.insertAttempt(manager, claimed, {
+          await recordAttempt(manager, claimed, {
             startedAt: result.startedAt,
             durationMs: result.durationMs,
             statusCode: result.statusCode,
             error: reason,
           });
-          await this.finish(manager, claimed, reason);
+          await failDelivery(manager, claimed, reason);
           await this.publishExhausted(manager, claimed, reason);
         });
       } catch {
         // The attempt row or the event is what is refused: the delivery's own row still ends.
-        await this.finish(this.dataSource.manager, claimed, reason);
+        await failDelivery(this.dataSource.manager, claimed, reason);
       }
     } catch (error) {
       this.metrics.recordFailures.inc({ result: 'lost' });
@@ -240,17 +199,13 @@ export class DeliveryRecorder {
   /** The worker stopped before the receiver answered: the attempt counts, the next one is due now. */
   private async interrupted(claimed: ClaimedDelivery, result: AttemptResult): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await this.insertAttempt(manager, claimed, { ...result, error: INTERRUPTED_ERROR });
-      await manager.query(
-        `UPDATE herald.deliveries SET lease_until = NULL, next_attempt_at = now(), last_error = $3,
-           updated_at = now()
-         WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-        [claimed.id, claimed.attempts, INTERRUPTED_ERROR],
-      );
+      await recordAttempt(manager, claimed, { ...result, error: INTERRUPTED_ERROR });
+      await interruptDelivery(manager, claimed, INTERRUPTED_ERROR);
     });
     this.queue.hint([claimed]);
   }
 
+  /** Carries out the retry policy's decision on a failed attempt, in one transaction. */
   private async failed(
     claimed: ClaimedDelivery,
     result: AttemptResult,
@@ -259,91 +214,30 @@ export class DeliveryRecorder {
     const now = this.options.clock.now();
     const error = result.error ?? `HTTP ${result.statusCode}`;
     return this.dataSource.transaction(async (manager): Promise<AttemptOutcome> => {
-      await this.insertAttempt(manager, claimed, result);
+      await recordAttempt(manager, claimed, result);
       if (verdict.kind === 'gone') {
-        await this.finish(manager, claimed, 'endpoint answered 410 Gone');
-        await this.disable(manager, claimed, 'endpoint answered 410 Gone');
+        await failDelivery(manager, claimed, GONE_REASON);
+        await this.disable(manager, claimed, GONE_REASON);
         return 'failed';
       }
-      const failingSince = await this.markFailing(manager, claimed.subscription_id, now);
-      const retries = claimed.retries + 1;
-      const delay = retryDelay(retries, this.options.retrySchedule, verdict.retryAfterMs);
-      let outcome: AttemptOutcome = 'retrying';
-      if (delay === undefined) {
-        await this.finish(manager, claimed, error);
-        await this.publishExhausted(manager, claimed, error);
-        outcome = 'failed';
+      const failingSince = await markFailing(manager, claimed.subscription_id, now);
+      const decision = decideAfterFailure(
+        verdict,
+        claimed.retries,
+        failingSince,
+        now,
+        this.options,
+      );
+      if (decision.retry) {
+        await scheduleRetry(manager, claimed, decision.retry, error);
+        if (decision.retry.fast) this.queue.hint([claimed], decision.retry.delayMs);
       } else {
-        await manager.query(
-          `UPDATE herald.deliveries SET retries = $3, next_attempt_at = $4, lease_until = NULL,
-             last_error = $5, updated_at = now()
-           WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-          [claimed.id, claimed.attempts, retries, new Date(now.getTime() + delay), error],
-        );
-        // The first retries wait in Bull; later ones are parked in Postgres for the sweeper.
-        if (retries <= this.options.fastRetries) this.queue.hint([claimed], delay);
+        await failDelivery(manager, claimed, error);
+        await this.publishExhausted(manager, claimed, error);
       }
-      if (now.getTime() - failingSince.getTime() >= this.options.disableAfter) {
-        await this.disable(
-          manager,
-          claimed,
-          `no successful delivery since ${failingSince.toISOString()}`,
-        );
-        outcome = 'failed';
-      }
-      return outcome;
+      if (decision.disable) await this.disable(manager, claimed, decision.disable);
+      return decision.retry && !decision.disable ? 'retrying' : 'failed';
     });
-  }
-
-  private async insertAttempt(
-    manager: EntityManager,
-    claimed: ClaimedDelivery,
-    result: AttemptResult,
-  ): Promise<void> {
-    await manager.query(INSERT_ATTEMPT, [
-      claimed.id,
-      claimed.attempts,
-      result.startedAt,
-      result.durationMs,
-      result.statusCode ?? null,
-      result.snippet ?? null,
-      result.error ?? null,
-    ]);
-  }
-
-  /** When the subscription's current run of failures began (now, if this attempt starts it). */
-  private async markFailing(
-    manager: EntityManager,
-    subscriptionId: string,
-    now: Date,
-  ): Promise<Date> {
-    // Only the first failure writes the row: every failed attempt locking it would serialize
-    // a failing endpoint's attempts on one row lock, each held until its commit.
-    // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
-    const [set] = await manager.query<[{ failing_since: Date }[], number]>(
-      `UPDATE herald.subscriptions SET failing_since = $2
-       WHERE id = $1 AND failing_since IS NULL RETURNING failing_since`,
-      [subscriptionId, now],
-    );
-    if (set[0]) return set[0].failing_since;
-    const [row] = await manager.query<{ failing_since: Date | null }[]>(
-      `SELECT failing_since FROM herald.subscriptions WHERE id = $1`,
-      [subscriptionId],
-    );
-    return row?.failing_since ?? now;
-  }
-
-  private async finish(
-    manager: EntityManager,
-    claimed: ClaimedDelivery,
-    error: string,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE herald.deliveries SET status = 'failed', lease_until = NULL, last_error = $3,
-         updated_at = now()
-       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [claimed.id, claimed.attempts, error],
-    );
   }
 
   /** Turns the subscription off, fails its pending deliveries and tells the tenant. */
@@ -353,18 +247,8 @@ export class DeliveryRecorder {
     reason: string,
   ): Promise<void> {
     const subscriptionId = claimed.subscription_id;
-    // [rows, affected count]: no row means another attempt disabled it first and has told.
-    const [disabled] = await manager.query<[{ id: string }[], number]>(
-      `UPDATE herald.subscriptions SET enabled = false, disabled_reason = $2, updated_at = now()
-       WHERE id = $1 AND enabled RETURNING id`,
-      [subscriptionId, reason],
-    );
-    if (disabled.length === 0) return;
-    await manager.query(
-      `UPDATE herald.deliveries SET status = 'failed', last_error = 'subscription disabled', updated_at = now()
-       WHERE subscription_id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < now())`,
-      [subscriptionId],
-    );
+    // Another attempt disabled it first, and has told.
+    if (!(await disableSubscription(manager, subscriptionId, reason))) return;
     this.logger.warn(`Subscription ${subscriptionId} disabled: ${reason}`);
     await this.publisher.publish(
       {

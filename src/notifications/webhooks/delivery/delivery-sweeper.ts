@@ -9,21 +9,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
-import { DeliveryQueue, type DeliveryHint } from './delivery-queue';
+import { DeliveryQueue } from './delivery-queue';
+import { findDueDeliveries } from './delivery-states/due';
 
 const BATCH = 1000;
-
-// One due delivery per subscription is enough: the worker hinted drains all of that subscription's.
-const DUE = `
-  SELECT d.id, d.subscription_id, d.attempts
-  FROM herald.subscriptions s
-  CROSS JOIN LATERAL (
-    SELECT id, subscription_id, attempts FROM herald.deliveries
-    WHERE subscription_id = s.id AND status = 'pending' AND next_attempt_at <= now()
-      AND (lease_until IS NULL OR lease_until < now())
-    ORDER BY next_attempt_at LIMIT 1
-  ) d
-  LIMIT $1`;
 
 /**
  * The reconciler: every `sweepInterval`, deliveries that are due, or whose attempt outlived its
@@ -69,7 +58,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async sweep(): Promise<number> {
-    const due = await this.dataSource.query<DeliveryHint[]>(DUE, [BATCH]);
+    const due = await findDueDeliveries(this.dataSource, BATCH);
     // Two job ids per attempt, alternating between sweeps: an id held by a dead worker's active
     // job (until Bull's stalled check, 30 to 60 s later) blocks every other sweep at most.
     this.round = (this.round + 1) % 2;

@@ -1,4 +1,4 @@
-import { judgeAttempt, parseRetryAfter, retryDelay } from './retry-policy';
+import { decideAfterFailure, judgeAttempt, parseRetryAfter, retryDelay } from './retry-policy';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const SCHEDULE = [5_000, 300_000, 1_800_000];
@@ -46,5 +46,43 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 11:00:00 GMT', NOW)).toBe(0);
     expect(parseRetryAfter('soon', NOW)).toBeUndefined();
     expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
+  });
+});
+
+describe('decideAfterFailure', () => {
+  const OPTIONS = { retrySchedule: SCHEDULE, fastRetries: 1, disableAfter: 3_600_000 };
+  const RETRY = { kind: 'retry' } as const;
+
+  it('brings the first retries back through Bull, parks later ones for the sweeper', () => {
+    expect(decideAfterFailure(RETRY, 0, NOW, NOW, OPTIONS, () => 0.5)).toEqual({
+      retry: { retries: 1, delayMs: 5_000, at: new Date(NOW.getTime() + 5_000), fast: true },
+    });
+    expect(decideAfterFailure(RETRY, 1, NOW, NOW, OPTIONS, () => 0.5)).toEqual({
+      retry: { retries: 2, delayMs: 300_000, at: new Date(NOW.getTime() + 300_000), fast: false },
+    });
+  });
+
+  it("waits what the receiver's Retry-After asks", () => {
+    const decision = decideAfterFailure(
+      { kind: 'retry', retryAfterMs: 7_000 },
+      0,
+      NOW,
+      NOW,
+      OPTIONS,
+    );
+    expect(decision.retry?.delayMs).toBe(7_000);
+  });
+
+  it('fails the delivery once the schedule is used up', () => {
+    expect(decideAfterFailure(RETRY, 3, NOW, NOW, OPTIONS)).toEqual({});
+  });
+
+  it('disables the subscription once it has failed for disableAfter', () => {
+    const since = new Date(NOW.getTime() - 3_600_000);
+    const decision = decideAfterFailure(RETRY, 0, since, NOW, OPTIONS, () => 0.5);
+    expect(decision.disable).toBe(`no successful delivery since ${since.toISOString()}`);
+    expect(decision.retry?.retries).toBe(1);
+    const recent = new Date(NOW.getTime() - 3_599_999);
+    expect(decideAfterFailure(RETRY, 0, recent, NOW, OPTIONS).disable).toBeUndefined();
   });
 });

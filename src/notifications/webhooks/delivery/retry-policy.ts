@@ -1,6 +1,9 @@
 /** The longest wait a `Retry-After` may ask for under a short schedule (see {@link retryDelay}). */
 const RETRY_AFTER_CEILING_MS = 60 * 60 * 1000;
 
+/** Why a subscription is disabled when its endpoint answers 410; also the delivery's last error. */
+export const GONE_REASON = 'endpoint answered 410 Gone';
+
 /** What an attempt came to, as far as retrying is concerned. */
 export type AttemptVerdict =
   /** 2xx within the timeout. */
@@ -27,6 +30,65 @@ export function judgeAttempt(
     if (retryAfterMs !== undefined) return { kind: 'retry', retryAfterMs };
   }
   return { kind: 'retry' };
+}
+
+/** The options the policy reads. */
+export interface RetryPolicyOptions {
+  /** The delay before each retry, in ms; its length is how many retries there are. */
+  retrySchedule: readonly number[];
+  /** How many of the first retries wait in Bull; later ones are parked in Postgres. */
+  fastRetries: number;
+  /** A subscription with no success for this long (ms) is disabled. */
+  disableAfter: number;
+}
+
+/** What follows an attempt that failed (anything but a success or a 410). */
+export interface FailureDecision {
+  /** The next attempt; none when the schedule is used up, and the delivery fails. */
+  retry?: {
+    /** Retries counted, this one included. */
+    retries: number;
+    /** How long until it is due, and when that is. */
+    delayMs: number;
+    at: Date;
+    /**
+     * Among the first `fastRetries`: a delayed Bull job brings it back. Otherwise it is parked:
+     * the sweeper finds it due in Postgres.
+     */
+    fast: boolean;
+  };
+  /** Why the subscription is disabled: no success since its run of failures began. */
+  disable?: string;
+}
+
+/**
+ * The whole decision after a failed attempt: when the next one is due (the schedule, or the
+ * receiver's `Retry-After`), whether Bull or the sweeper brings it, or that the schedule is used up;
+ * and whether the subscription, failing since `failingSince`, has failed long enough
+ * (`disableAfter`) to be disabled.
+ */
+export function decideAfterFailure(
+  verdict: Extract<AttemptVerdict, { kind: 'retry' }>,
+  retriesSoFar: number,
+  failingSince: Date,
+  now: Date,
+  options: RetryPolicyOptions,
+  random: () => number = Math.random,
+): FailureDecision {
+  const retries = retriesSoFar + 1;
+  const delayMs = retryDelay(retries, options.retrySchedule, verdict.retryAfterMs, random);
+  const decision: FailureDecision = {};
+  if (delayMs !== undefined) {
+    decision.retry = {
+      retries,
+      delayMs,
+      at: new Date(now.getTime() + delayMs),
+      fast: retries <= options.fastRetries,
+    };
+  }
+  if (now.getTime() - failingSince.getTime() >= options.disableAfter)
+    decision.disable = `no successful delivery since ${failingSince.toISOString()}`;
+  return decision;
 }
 
 /**

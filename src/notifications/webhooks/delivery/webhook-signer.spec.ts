@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { generateWebhookSecret, signWebhook } from './webhook-signer';
+import { generateWebhookSecret } from '../secrets/webhook-secret';
+import { signWebhook } from './webhook-signer';
 
 const BODY = JSON.stringify({
   type: 'order.created',

@@ -11,8 +11,8 @@ import type { DataSource } from 'typeorm';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
-import { currentSlot, previousSlot } from './open-secrets';
-import { SecretBox, SigningSecretError, type SecretColumn } from './secret-box';
+import { currentSlot, previousSlot } from '../secrets/open-secrets';
+import { SecretBox, SigningSecretError, type SecretColumn } from '../secrets/secret-box';
 
 const PAGE = 500;
 

@@ -12,7 +12,6 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import {
-  ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -25,14 +24,9 @@ import { PageQuery } from '../../common/page-query';
 import { UuidParam } from '../../common/uuid-param.decorator';
 import { createValidationPipe } from '../../common/validation.pipe';
 import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
-import { Access, CurrentPrincipal } from '../../tenants/access.decorator';
-import type { Principal } from '../../tenants/principal';
-import { resolveTenant } from '../../tenants/resolve-tenant';
-import { DeliveriesService } from '../delivery/deliveries.service';
-import { DeliveryPageDto, toDeliveryDto } from '../delivery/dto/delivery.dto';
-import { ListDeliveriesQuery } from '../delivery/dto/list-deliveries.query';
+import { Access } from '../../tenants/access.decorator';
+import { CurrentTenant } from '../../tenants/current-tenant.decorator';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';
-import { ReplayDto, ScheduledDto } from './dto/replay.dto';
 import { SubscriptionPageDto } from './dto/subscription-page.dto';
 import { SubscriptionSecretDto } from './dto/subscription-secret.dto';
 import {
@@ -57,23 +51,17 @@ function toSecretDto(secrets: SubscriptionSecrets): SubscriptionSecretDto {
 @UsePipes(createValidationPipe())
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
-  constructor(
-    @Inject(SubscriptionsService) private readonly subscriptions: SubscriptionsService,
-    @Inject(DeliveriesService) private readonly deliveries: DeliveriesService,
-  ) {}
+  constructor(@Inject(SubscriptionsService) private readonly subscriptions: SubscriptionsService) {}
 
   @Post()
   @ApiOperation({ summary: 'Register a webhook; the answer carries its whsec_ secret' })
   @ApiCreatedResponse({ type: SubscriptionWithSecretDto })
   @ApiErrors(400, 409)
   async create(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() tenantId: string,
     @Body() dto: CreateSubscriptionDto,
   ): Promise<SubscriptionWithSecretDto> {
-    const { subscription, secret } = await this.subscriptions.create(
-      resolveTenant(principal, undefined),
-      dto,
-    );
+    const { subscription, secret } = await this.subscriptions.create(tenantId, dto);
     return { ...toSubscriptionDto(subscription), secret };
   }
 
@@ -82,10 +70,10 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: SubscriptionPageDto })
   @ApiErrors(400)
   async list(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() tenantId: string,
     @Query() query: PageQuery,
   ): Promise<SubscriptionPageDto> {
-    const page = await this.subscriptions.list(resolveTenant(principal, undefined), query);
+    const page = await this.subscriptions.list(tenantId, query);
     return { data: page.data.map(toSubscriptionDto), nextCursor: page.nextCursor };
   }
 
@@ -94,10 +82,10 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(400, 404)
   async get(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() tenantId: string,
     @UuidParam('id') id: string,
   ): Promise<SubscriptionDto> {
-    return toSubscriptionDto(await this.subscriptions.get(resolveTenant(principal, undefined), id));
+    return toSubscriptionDto(await this.subscriptions.get(tenantId, id));
   }
 
   @Patch(':id')
@@ -105,13 +93,11 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(400, 404)
   async update(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() tenantId: string,
     @UuidParam('id') id: string,
     @Body() dto: UpdateSubscriptionDto,
   ): Promise<SubscriptionDto> {
-    return toSubscriptionDto(
-      await this.subscriptions.update(resolveTenant(principal, undefined), id, dto),
-    );
+    return toSubscriptionDto(await this.subscriptions.update(tenantId, id, dto));
   }
 
   @Delete(':id')
@@ -119,8 +105,8 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Delete a subscription and its deliveries' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 404)
-  remove(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<void> {
-    return this.subscriptions.remove(resolveTenant(principal, undefined), id);
+  remove(@CurrentTenant() tenantId: string, @UuidParam('id') id: string): Promise<void> {
+    return this.subscriptions.remove(tenantId, id);
   }
 
   @Get(':id/secret')
@@ -128,12 +114,10 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: SubscriptionSecretDto })
   @ApiErrors(400, 404, 409)
   async readSecret(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() tenantId: string,
     @UuidParam('id') id: string,
   ): Promise<SubscriptionSecretDto> {
-    return toSecretDto(
-      await this.subscriptions.readSecrets(resolveTenant(principal, undefined), id),
-    );
+    return toSecretDto(await this.subscriptions.readSecrets(tenantId, id));
   }
 
   @Post(':id/secret/rotate')
@@ -142,64 +126,10 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: SubscriptionSecretDto })
   @ApiErrors(400, 404)
   async rotate(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() tenantId: string,
     @UuidParam('id') id: string,
     @Body(EmptyBodyPipe) _body: unknown,
   ): Promise<SubscriptionSecretDto> {
-    return toSecretDto(
-      await this.subscriptions.rotateSecret(resolveTenant(principal, undefined), id),
-    );
-  }
-
-  @Post(':id/test')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Send a webhook.test event to this endpoint only' })
-  @ApiAcceptedResponse({ type: ScheduledDto })
-  @ApiErrors(400, 404)
-  async test(
-    @CurrentPrincipal() principal: Principal,
-    @UuidParam('id') id: string,
-    @Body(EmptyBodyPipe) _body: unknown,
-  ): Promise<ScheduledDto> {
-    await this.deliveries.test(
-      await this.subscriptions.get(resolveTenant(principal, undefined), id),
-    );
-    return { scheduled: 1 };
-  }
-
-  @Post(':id/replay')
-  @HttpCode(202)
-  @ApiOperation({
-    summary: 'Deliver again every retained event after a cursor',
-    description:
-      'Answers at once with the count; the deliveries are created in the background, 1,000 events ' +
-      'per transaction, and a stopped process leaves the rest to the next one',
-  })
-  @ApiAcceptedResponse({ type: ScheduledDto })
-  @ApiErrors(400, 404)
-  async replay(
-    @CurrentPrincipal() principal: Principal,
-    @UuidParam('id') id: string,
-    @Body() dto: ReplayDto,
-  ): Promise<ScheduledDto> {
-    const subscription = await this.subscriptions.get(resolveTenant(principal, undefined), id);
-    return { scheduled: await this.deliveries.replay(subscription, dto.after) };
-  }
-
-  @Get(':id/deliveries')
-  @ApiOperation({ summary: 'Deliveries with their attempts, newest first' })
-  @ApiOkResponse({ type: DeliveryPageDto })
-  @ApiErrors(400, 404)
-  async listDeliveries(
-    @CurrentPrincipal() principal: Principal,
-    @UuidParam('id') id: string,
-    @Query() query: ListDeliveriesQuery,
-  ): Promise<DeliveryPageDto> {
-    const subscription = await this.subscriptions.get(resolveTenant(principal, undefined), id);
-    const page = await this.deliveries.list(subscription.id, query);
-    return {
-      data: page.data.map((d) => toDeliveryDto(d.delivery, d.attempts)),
-      nextCursor: page.nextCursor,
-    };
+    return toSecretDto(await this.subscriptions.rotateSecret(tenantId, id));
   }
 }

@@ -2,20 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import { decodePageCursor, encodePageCursor } from '../../common/page-cursor';
+import { keysetPage } from '../../common/keyset-page';
 import type { PageQuery } from '../../common/page-query';
 import { HERALD_SCHEMA, RESOLVED_OPTIONS } from '../../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
-import { DestinationGuard, DestinationNotAllowedError } from '../delivery/destination-guard';
-import { generateWebhookSecret } from '../delivery/webhook-signer';
+import { DestinationGuard, DestinationNotAllowedError } from '../destinations/destination-guard';
+import { generateWebhookSecret } from '../secrets/webhook-secret';
 import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
-import { currentSlot, openSecrets, previousSlot, type OpenSecrets } from './open-secrets';
-import { SecretBox, SigningSecretError } from './secret-box';
+import { currentSlot, openSecrets, previousSlot, type OpenSecrets } from '../secrets/open-secrets';
+import { SecretBox, SigningSecretError } from '../secrets/secret-box';
 import { SubscriptionEntity } from './subscription.entity';
-
-const DEFAULT_PAGE = 20;
 
 /** The secrets of a subscription, opened. */
 export type SubscriptionSecrets = OpenSecrets;
@@ -82,21 +80,10 @@ export class SubscriptionsService {
     tenantId: string,
     query: PageQuery,
   ): Promise<{ data: SubscriptionEntity[]; nextCursor: string | null }> {
-    const limit = query.limit ?? DEFAULT_PAGE;
     const builder = this.subscriptions
       .createQueryBuilder('s')
-      .where('s.tenant_id = :tenantId', { tenantId })
-      .orderBy('s.created_at', 'ASC')
-      .addOrderBy('s.id', 'ASC')
-      .take(limit + 1);
-    if (query.cursor !== undefined) {
-      const after = decodePageCursor(query.cursor);
-      builder.andWhere('(s.created_at, s.id) > (:createdAt, :id)', after);
-    }
-    const rows = await builder.getMany();
-    const data = rows.slice(0, limit);
-    const last = data.at(-1);
-    return { data, nextCursor: rows.length > limit && last ? encodePageCursor(last) : null };
+      .where('s.tenant_id = :tenantId', { tenantId });
+    return keysetPage(builder, 'ASC', query);
   }
 
   /** The tenant's subscription, or `subscription_not_found` (also for another tenant's). */

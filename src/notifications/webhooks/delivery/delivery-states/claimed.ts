@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { queryPrepared, type PreparedStatement } from '../../common/prepared-statement';
+import { queryPrepared, type PreparedStatement } from '../../../common/prepared-statement';
 
 /** A delivery claimed for one attempt, with everything the attempt needs. */
 export interface ClaimedDelivery {
@@ -78,7 +78,7 @@ const CLAIM: PreparedStatement = {
 };
 
 /**
- * Claims up to `limit` due deliveries of one subscription for an attempt each, leased for
+ * **Claimed**: up to `limit` due deliveries of one subscription for an attempt each, leased for
  * `leaseMs`; the oldest events first. A delivery whose last attempt was lost (its lease ran out
  * unrecorded) counts it as a retry, and fails instead once that uses up the `retries` of the
  * schedule.
@@ -96,21 +96,4 @@ export function claimDeliveries(
     leaseMs,
     retries,
   ]);
-}
-
-/**
- * Milliseconds until the next pending delivery of the subscription that no attempt holds is due,
- * or undefined when it has none.
- */
-export async function msUntilNextDue(
-  dataSource: DataSource,
-  subscriptionId: string,
-): Promise<number | undefined> {
-  const [row] = await dataSource.query<{ ms: number | null }[]>(
-    `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms
-     FROM herald.deliveries
-     WHERE subscription_id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < now())`,
-    [subscriptionId],
-  );
-  return row?.ms ?? undefined;
 }
