@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { DELIVERY_QUEUE } from '../src/notifications';
-import { generateWebhookSecret } from '../src/notifications/webhooks/delivery/webhook-signer';
+import { generateWebhookSecret } from '../src/notifications/webhooks/secrets/webhook-secret';
 import { startRedisServer } from '../test/utils/redis-server';
 import { createBenchDatabase } from './bench-database';
 import { cancelPendingDeliveries } from './cancel-pending-deliveries';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { generateWebhookSecret } from '../src/notifications/webhooks/delivery/webhook-signer';
+import { generateWebhookSecret } from '../src/notifications/webhooks/secrets/webhook-secret';
 import { deleteQueueKeys } from '../test/utils/delete-queue-keys';
 import { type RedisServer, startRedisServer } from '../test/utils/redis-server';
 import { createBenchDatabase } from './bench-database';

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { runMigrations } from '../src/database/prepare-database';
 import { DELIVERY_QUEUE, NotificationPublisher } from '../src/notifications';
-import { generateWebhookSecret } from '../src/notifications/webhooks/delivery/webhook-signer';
+import { generateWebhookSecret } from '../src/notifications/webhooks/secrets/webhook-secret';
 import { type BenchDatabase, createBenchDatabase } from './bench-database';
 import { createBenchSubscription } from './create-bench-subscription';
 import { createBenchTenant } from './create-bench-tenant';

@@ -1,9 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { WEBHOOK_SECRET_PREFIX } from '../secrets/webhook-secret';
 
-// The benchmarks import the generator from here.
-export { generateWebhookSecret } from '../secrets/webhook-secret';
-
 /** What {@link signWebhook} signs: one attempt of one delivery. */
 export interface WebhookSigningInput {
   /** The event id, sent as `webhook-id` and identical on every attempt. */
