@@ -7,6 +7,7 @@ import { HeraldMetrics } from '../metrics/herald-metrics';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
+import { HERALD } from '../database/herald-names';
 
 /** One event as read from the log. */
 export interface LoggedEvent {
@@ -51,7 +52,7 @@ const MATCHES_FILTER = `($4::boolean OR e.topic = ANY($5::text[]) OR e.topic LIK
 /** The next event of the tenant after `cursor` that passes the filter, if any. */
 const nextEvent = (cursor: string) => `
   SELECT e.id, e.topic, e.payload, e.position, e.created_at, ${EVENT_BYTES} AS bytes
-  FROM herald.events e
+  FROM ${HERALD.events} e
   WHERE e.tenant_id = $1 AND e.position > ${cursor} AND ${MATCHES_FILTER}
   ORDER BY e.position
   LIMIT 1`;
@@ -64,7 +65,7 @@ const nextEvent = (cursor: string) => `
 // return one MiB.) The first event is kept whatever its size; the others only within the budget.
 const READ_PAGE = `
   WITH RECURSIVE state AS (
-    SELECT last_position, pruned_through FROM herald.sequencer_state WHERE id = 1
+    SELECT last_position, pruned_through FROM ${HERALD.sequencer_state} WHERE id = 1
   ), page AS (
     SELECT first_event.*, first_event.bytes AS total, 1 AS n
     FROM state CROSS JOIN LATERAL (
@@ -117,7 +118,7 @@ export class EventLogService {
       this.options.maxPageBytes,
     ]);
     const state = rows[0];
-    if (!state) throw new Error('herald.sequencer_state is empty; were the migrations run?');
+    if (!state) throw new Error(`${HERALD.sequencer_state} is empty; were the migrations run?`);
     const head = BigInt(state.last_position);
     const prunedThrough = BigInt(state.pruned_through);
     if (after === undefined) return { events: [], nextCursor: formatCursor(head), head };

@@ -14,6 +14,7 @@ import { RESOLVED_OPTIONS, SEQUENCED_CHANNEL } from '../notifications.constants'
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { EVENT_BYTES } from './event-log.service';
 import { WaiterRegistry, type SequencedEvent } from './waiter-registry';
+import { HERALD } from '../database/herald-names';
 
 interface BatchRow {
   id: string;
@@ -38,7 +39,7 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** The next event after `cursor`, up to the batch's end, of a tenant with waiters. */
 const nextEvent = (cursor: string) => `
   SELECT e.id, e.tenant_id, e.topic, e.payload, e.position, e.created_at, ${EVENT_BYTES} AS bytes
-  FROM herald.events e
+  FROM ${HERALD.events} e
   WHERE e.position > ${cursor} AND e.position <= $2 AND e.tenant_id = ANY($3::uuid[])
   ORDER BY e.position
   LIMIT 1`;
@@ -122,7 +123,7 @@ export class SequencedListener implements OnApplicationBootstrap, OnApplicationS
   private async catchUp(client: Client): Promise<void> {
     this.metrics.longPollReads.inc({ read: 'head' });
     const { rows } = await client.query<{ last_position: string }>(
-      'SELECT last_position FROM herald.sequencer_state WHERE id = 1',
+      `SELECT last_position FROM ${HERALD.sequencer_state} WHERE id = 1`,
     );
     const head = BigInt(rows[0]?.last_position ?? '0');
     if (this.handedOver === undefined) this.handedOver = head;

@@ -8,6 +8,7 @@ import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { DeliveryQueue } from '../webhooks/delivery/delivery-queue';
 import { HeraldMetrics } from './herald-metrics';
+import { HERALD } from '../database/herald-names';
 
 /**
  * How long a scrape waits for Postgres or Redis. Prometheus gives a scrape 10 s by default, and a
@@ -33,13 +34,13 @@ interface DatabaseSnapshot {
 const DATABASE_SNAPSHOT = `
   SELECT
     (SELECT COALESCE(GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))), 0)
-       FROM herald.events WHERE position IS NULL)::float8 AS sequencer_lag,
+       FROM ${HERALD.events} WHERE position IS NULL)::float8 AS sequencer_lag,
     d.pending,
     d.parked,
-    (SELECT count(*) FROM herald.subscriptions WHERE NOT enabled)::float8 AS disabled_subscriptions
+    (SELECT count(*) FROM ${HERALD.subscriptions} WHERE NOT enabled)::float8 AS disabled_subscriptions
   FROM (
     SELECT count(*)::float8 AS pending, (count(*) FILTER (WHERE retries > $1))::float8 AS parked
-    FROM herald.deliveries WHERE status = 'pending'
+    FROM ${HERALD.deliveries} WHERE status = 'pending'
   ) d`;
 
 type QueueDepths = Awaited<ReturnType<DeliveryQueue['depths']>>;

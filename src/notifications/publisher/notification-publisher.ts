@@ -20,6 +20,7 @@ import { findUnstorable } from '../common/storable-json';
 import { pgPoolOf } from '../common/pg-pool';
 import { sqlStateOf } from '../http/database-unavailable';
 import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
+import { HERALD } from '../database/herald-names';
 
 interface InsertedRow {
   id: string;
@@ -34,9 +35,9 @@ interface ExistingRow extends InsertedRow {
 // The tenant is checked here rather than by a foreign key (see the EventsTenantCheck migration):
 // no row comes back for an unknown tenant, and nothing is written.
 const INSERT_EVENT = `
-  INSERT INTO herald.events (id, tenant_id, topic, payload, idempotency_key, target_subscription_id)
+  INSERT INTO ${HERALD.events} (id, tenant_id, topic, payload, idempotency_key, target_subscription_id)
   SELECT $1::uuid, $2::uuid, $3::text, $4::jsonb, $5::text, $6::uuid
-  WHERE EXISTS (SELECT FROM herald.tenants WHERE id = $2::uuid)`;
+  WHERE EXISTS (SELECT FROM ${HERALD.tenants} WHERE id = $2::uuid)`;
 
 // Only a keyed insert needs ON CONFLICT: a speculative insertion costs an extra WAL record.
 const ON_KEY_CONFLICT = `
@@ -85,9 +86,9 @@ const NOTIFY_PUBLISHED = `SELECT pg_notify('${PUBLISHED_CHANNEL}', '')`;
 // jsonb equality ignores key order and white space, so the same body in another spelling matches.
 const FIND_BY_IDEMPOTENCY_KEY = `
   SELECT id, topic, created_at, (topic = $3 AND payload = $4::jsonb) AS same_body
-  FROM herald.events WHERE tenant_id = $1 AND idempotency_key = $2`;
+  FROM ${HERALD.events} WHERE tenant_id = $1 AND idempotency_key = $2`;
 
-const TENANT_EXISTS = `SELECT EXISTS (SELECT FROM herald.tenants WHERE id = $1) AS exists`;
+const TENANT_EXISTS = `SELECT EXISTS (SELECT FROM ${HERALD.tenants} WHERE id = $1) AS exists`;
 
 // Only target_subscription_id still has a foreign key: the subscription was deleted meanwhile.
 const FOREIGN_KEY_VIOLATION = '23503';

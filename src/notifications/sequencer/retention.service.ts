@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
+import { HERALD } from '../database/herald-names';
 
 const BATCH = 1000;
 
@@ -82,7 +83,7 @@ export class RetentionService implements OnApplicationBootstrap {
       // Positions are stamped in increasing sequenced_at order, so the expired events are a prefix
       // of the log: walking the position index from the start finds them without another index.
       const head = await manager.query<(Candidate & { expired: boolean })[]>(
-        `SELECT id, position, sequenced_at < $1 AS expired FROM herald.events
+        `SELECT id, position, sequenced_at < $1 AS expired FROM ${HERALD.events}
          WHERE position IS NOT NULL ORDER BY position LIMIT $2`,
         [cutoff, BATCH],
       );
@@ -90,14 +91,14 @@ export class RetentionService implements OnApplicationBootstrap {
       const candidates = fresh === -1 ? head : head.slice(0, fresh);
       if (candidates.length === 0) return 0;
       // Locked, so no delivery can be added to them until this transaction ends.
-      await manager.query(`SELECT 1 FROM herald.events WHERE id = ANY($1::uuid[]) FOR UPDATE`, [
+      await manager.query(`SELECT 1 FROM ${HERALD.events} WHERE id = ANY($1::uuid[]) FOR UPDATE`, [
         candidates.map((candidate) => candidate.id),
       ]);
       // Their deliveries are locked too, so none can be made pending again (a retry, a replay)
       // between this check and the delete, which takes the ended ones with it.
       const owed = await manager.query<{ event_id: string }[]>(
         `SELECT DISTINCT event_id FROM (
-           SELECT event_id, status FROM herald.deliveries WHERE event_id = ANY($1::uuid[]) FOR UPDATE
+           SELECT event_id, status FROM ${HERALD.deliveries} WHERE event_id = ANY($1::uuid[]) FOR UPDATE
          ) d WHERE status = 'pending'`,
         [candidates.map((candidate) => candidate.id)],
       );
@@ -110,11 +111,11 @@ export class RetentionService implements OnApplicationBootstrap {
       this.reportHeld(end === -1 ? undefined : candidates[end]);
       const last = doomed.at(-1);
       if (!last) return 0;
-      await manager.query(`DELETE FROM herald.events WHERE id = ANY($1::uuid[])`, [
+      await manager.query(`DELETE FROM ${HERALD.events} WHERE id = ANY($1::uuid[])`, [
         doomed.map((candidate) => candidate.id),
       ]);
       await manager.query(
-        `UPDATE herald.sequencer_state SET pruned_through = GREATEST(pruned_through, $1) WHERE id = 1`,
+        `UPDATE ${HERALD.sequencer_state} SET pruned_through = GREATEST(pruned_through, $1) WHERE id = 1`,
         [last.position],
       );
       // A batch cut short by an owed event holds fewer than BATCH, so it is the run's last.

@@ -22,16 +22,17 @@ import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { DeliveryQueue } from '../webhooks/delivery/delivery-queue';
 import { createDeliveries } from '../webhooks/delivery/delivery-states/created';
 import { RetentionService } from './retention.service';
+import { HERALD } from '../database/herald-names';
 
 // Only rows whose transaction has committed are visible here, which is the point: a position is
 // never given to an event that could still commit after a later one (DESIGN, "Why a sequencer").
 const STAMP_BATCH: PreparedStatement = {
   name: 'herald_stamp_batch',
   text: `
-  UPDATE herald.events e SET position = $1::bigint + b.rn, sequenced_at = now()
+  UPDATE ${HERALD.events} e SET position = $1::bigint + b.rn, sequenced_at = now()
   FROM (
     SELECT id, row_number() OVER (ORDER BY created_at, id) AS rn
-    FROM herald.events WHERE position IS NULL
+    FROM ${HERALD.events} WHERE position IS NULL
     ORDER BY created_at, id LIMIT $2
   ) b
   WHERE e.id = b.id`,
@@ -39,13 +40,13 @@ const STAMP_BATCH: PreparedStatement = {
 
 const LOCK_STATE: PreparedStatement = {
   name: 'herald_lock_sequencer_state',
-  text: 'SELECT last_position FROM herald.sequencer_state WHERE id = 1 FOR UPDATE',
+  text: `SELECT last_position FROM ${HERALD.sequencer_state} WHERE id = 1 FOR UPDATE`,
 };
 
 // The notification is delivered at commit, so whoever it wakes can read the new positions.
 const ADVANCE_STATE: PreparedStatement = {
   name: 'herald_advance_sequencer_state',
-  text: `UPDATE herald.sequencer_state SET last_position = $1 WHERE id = 1
+  text: `UPDATE ${HERALD.sequencer_state} SET last_position = $1 WHERE id = 1
          RETURNING pg_notify('${SEQUENCED_CHANNEL}', $2)`,
 };
 

@@ -10,6 +10,7 @@ import { ApiKeyHolds } from './api-key-holds';
 import { generateApiKey, hashApiKey, looksLikeApiKey, secretsEqual } from './api-key-secret';
 import type { Principal } from './principal';
 import { TenantsService } from './tenants.service';
+import { HERALD } from '../database/herald-names';
 
 /** A key as created: `key` is the secret, returned this once and never stored. */
 export interface CreatedApiKey {
@@ -23,7 +24,7 @@ export interface CreatedApiKey {
 // again is how an operator makes sure every instance has dropped it).
 const REVOKE = `
   WITH revoked AS (
-    UPDATE herald.api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING id
+    UPDATE ${HERALD.api_keys} SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING id
   )
   SELECT id, pg_notify('${API_KEY_REVOKED_CHANNEL}', id::text) FROM revoked`;
 
@@ -80,7 +81,7 @@ export class ApiKeysService {
     const held = this.holds.heldKeys();
     if (held.length === 0) return;
     const revoked = await this.keys.query<{ id: string }[]>(
-      'SELECT id FROM herald.api_keys WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL',
+      `SELECT id FROM ${HERALD.api_keys} WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL`,
       [held],
     );
     for (const { id } of revoked) this.forget(id);
@@ -95,7 +96,7 @@ export class ApiKeysService {
     const cached = this.cache.get(hash);
     if (cached) return cached;
     const [key] = await this.keys.query<{ id: string; tenant_id: string }[]>(
-      'SELECT id, tenant_id FROM herald.api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+      `SELECT id, tenant_id FROM ${HERALD.api_keys} WHERE key_hash = $1 AND revoked_at IS NULL`,
       [hash],
     );
     if (!key) return undefined;

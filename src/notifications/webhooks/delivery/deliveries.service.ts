@@ -13,6 +13,7 @@ import { DeliveryEntity, type DeliveryStatus } from './delivery.entity';
 import { recordReplay } from './delivery-states/replay-recorded';
 import { retryByHand } from './delivery-states/retried-by-hand';
 import { ReplayPager } from './replay-pager';
+import { HERALD } from '../../database/herald-names';
 
 /** Which subscription, of which tenant. */
 interface SubscriptionRef {
@@ -139,7 +140,7 @@ export class DeliveriesService {
   /** The tenant's subscription, or `subscription_not_found` (also for another tenant's). */
   private async subscriptionOf(tenantId: string, id: string): Promise<SubscriptionRef> {
     const [row] = await this.dataSource.query<SubscriptionRef[]>(
-      `SELECT id, tenant_id AS "tenantId" FROM herald.subscriptions WHERE id = $1 AND tenant_id = $2`,
+      `SELECT id, tenant_id AS "tenantId" FROM ${HERALD.subscriptions} WHERE id = $1 AND tenant_id = $2`,
       [id, tenantId],
     );
     if (!row) {

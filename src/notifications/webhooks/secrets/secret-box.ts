@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { HERALD } from '../../database/herald-names';
 
 /** Sealed before associated data bound a value to its row and column; still opened, never sealed. */
 const UNBOUND_VERSION = 1;
@@ -150,7 +151,10 @@ export class SecretBox {
 function associatedData(version: number, slot: SecretSlot): Buffer {
   return Buffer.concat([
     Buffer.from([version]),
-    Buffer.from(`herald.subscriptions/${slot.subscriptionId.toLowerCase()}/${slot.column}`, 'utf8'),
+    Buffer.from(
+      `${HERALD.subscriptions}/${slot.subscriptionId.toLowerCase()}/${slot.column}`,
+      'utf8',
+    ),
   ]);
 }
 

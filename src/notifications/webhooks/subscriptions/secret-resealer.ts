@@ -13,6 +13,7 @@ import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { currentSlot, previousSlot } from '../secrets/open-secrets';
 import { SecretBox, SigningSecretError, type SecretColumn } from '../secrets/secret-box';
+import { HERALD } from '../../database/herald-names';
 
 const PAGE = 500;
 
@@ -103,7 +104,7 @@ export class SecretResealer implements OnApplicationBootstrap, OnApplicationShut
       const rows = await this.dataSource.query<SealedRow[]>(
         `SELECT id, secret,
            CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
-         FROM herald.subscriptions WHERE id > $1 ORDER BY id LIMIT $2`,
+         FROM ${HERALD.subscriptions} WHERE id > $1 ORDER BY id LIMIT $2`,
         [after, PAGE],
       );
       for (const row of rows) {
@@ -142,7 +143,7 @@ export class SecretResealer implements OnApplicationBootstrap, OnApplicationShut
     if (fresh === null) return;
     // TypeORM answers an UPDATE with [rows, affected count].
     const [, changed] = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE herald.subscriptions SET ${column} = $3 WHERE id = $1 AND ${column} = $2`,
+      `UPDATE ${HERALD.subscriptions} SET ${column} = $3 WHERE id = $1 AND ${column} = $2`,
       [id, sealed, fresh],
     );
     if (changed === 1) report.resealed += 1;

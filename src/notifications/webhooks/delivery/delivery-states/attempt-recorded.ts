@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import type { AttemptResult } from '../attempt-result';
 import type { ClaimedDelivery } from './claimed';
+import { HERALD } from '../../../database/herald-names';
 
 const INSERT_ATTEMPT = `
-  INSERT INTO herald.delivery_attempts
+  INSERT INTO ${HERALD.delivery_attempts}
     (delivery_id, attempt, started_at, duration_ms, status_code, response_snippet, error)
   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (delivery_id, attempt) DO NOTHING`;
 

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { queryPrepared, type PreparedStatement } from '../../../common/prepared-statement';
+import { HERALD } from '../../../database/herald-names';
 
 /** A delivery claimed for one attempt, with everything the attempt needs. */
 export interface ClaimedDelivery {
@@ -34,10 +35,10 @@ const CLAIM: PreparedStatement = {
   name: 'herald_claim_deliveries',
   text: `
   WITH subscription AS (
-    SELECT id, enabled FROM herald.subscriptions WHERE id = $1
+    SELECT id, enabled FROM ${HERALD.subscriptions} WHERE id = $1
   ),
   refused AS (
-    UPDATE herald.deliveries d
+    UPDATE ${HERALD.deliveries} d
     SET status = 'failed', last_error = 'subscription disabled', lease_until = NULL, updated_at = now()
     FROM subscription s
     WHERE d.subscription_id = s.id AND NOT s.enabled AND d.status = 'pending'
@@ -45,7 +46,7 @@ const CLAIM: PreparedStatement = {
   ),
   due AS (
     SELECT d.id, (d.lease_until IS NOT NULL AND d.retries >= $4) AS spent
-    FROM herald.deliveries d
+    FROM ${HERALD.deliveries} d
     WHERE d.subscription_id = $1 AND d.status = 'pending'
       AND d.next_attempt_at <= now()
       AND (d.lease_until IS NULL OR d.lease_until < now())
@@ -55,13 +56,13 @@ const CLAIM: PreparedStatement = {
     FOR UPDATE SKIP LOCKED
   ),
   spent AS (
-    UPDATE herald.deliveries d
+    UPDATE ${HERALD.deliveries} d
     SET status = 'failed', lease_until = NULL, updated_at = now(),
         last_error = 'attempt ' || d.attempts || ' was never recorded (its lease ran out) and the retry schedule is used up'
     FROM due WHERE d.id = due.id AND due.spent
   ),
   claimed AS (
-    UPDATE herald.deliveries d
+    UPDATE ${HERALD.deliveries} d
     SET attempts = d.attempts + 1, updated_at = now(),
         retries = d.retries + (d.lease_until IS NOT NULL)::int,
         lease_until = now() + make_interval(secs => $3::double precision / 1000)
@@ -72,8 +73,8 @@ const CLAIM: PreparedStatement = {
          e.payload::text AS payload, e.created_at, c.tenant_id,
          s.url, s.secret, s.previous_secret, s.previous_secret_expires_at
   FROM claimed c
-  JOIN herald.events e ON e.id = c.event_id
-  JOIN herald.subscriptions s ON s.id = c.subscription_id
+  JOIN ${HERALD.events} e ON e.id = c.event_id
+  JOIN ${HERALD.subscriptions} s ON s.id = c.subscription_id
   ORDER BY e.position`,
 };
 

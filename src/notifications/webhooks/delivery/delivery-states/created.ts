@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import { runPrepared, type PreparedStatement } from '../../../common/prepared-statement';
 import type { DeliveryHint } from '../delivery-queue';
 import { SUBSCRIPTION_WANTS_EVENT, TOPIC_MATCHES } from './subscription-wants-event';
+import { HERALD } from '../../../database/herald-names';
 
 // One delivery per (event, subscription) for the events stamped in (from, to]: every enabled
 // subscription of the event's tenant that wants it, and the targeted one of a test event even when
@@ -15,16 +16,16 @@ const FAN_OUT: PreparedStatement = {
   text: `
   WITH wanted AS (
     SELECT e.id AS event_id, s.id AS subscription_id, e.tenant_id
-    FROM herald.events e
-    JOIN herald.subscriptions s ON s.id = e.target_subscription_id AND s.tenant_id = e.tenant_id
+    FROM ${HERALD.events} e
+    JOIN ${HERALD.subscriptions} s ON s.id = e.target_subscription_id AND s.tenant_id = e.tenant_id
     WHERE e.position > $1 AND e.position <= $2
     UNION ALL
     SELECT e.id, s.id, e.tenant_id
-    FROM herald.events e JOIN herald.subscriptions s ON ${TOPIC_MATCHES}
+    FROM ${HERALD.events} e JOIN ${HERALD.subscriptions} s ON ${TOPIC_MATCHES}
     WHERE e.position > $1 AND e.position <= $2 AND e.target_subscription_id IS NULL AND s.enabled
       AND ${SUBSCRIPTION_WANTS_EVENT}
   ), created AS (
-    INSERT INTO herald.deliveries (event_id, subscription_id, tenant_id)
+    INSERT INTO ${HERALD.deliveries} (event_id, subscription_id, tenant_id)
     SELECT event_id, subscription_id, tenant_id FROM wanted
     ON CONFLICT (event_id, subscription_id) DO NOTHING
     RETURNING id, subscription_id, attempts

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { HERALD } from '../../../database/herald-names';
 
 /**
  * **Disabled**: the subscription is turned off with `reason`, and its pending deliveries that no
@@ -12,13 +13,13 @@ export async function disableSubscription(
 ): Promise<boolean> {
   // [rows, affected count]: no row means another attempt disabled it first.
   const [disabled] = await manager.query<[{ id: string }[], number]>(
-    `UPDATE herald.subscriptions SET enabled = false, disabled_reason = $2, updated_at = now()
+    `UPDATE ${HERALD.subscriptions} SET enabled = false, disabled_reason = $2, updated_at = now()
      WHERE id = $1 AND enabled RETURNING id`,
     [subscriptionId, reason],
   );
   if (disabled.length === 0) return false;
   await manager.query(
-    `UPDATE herald.deliveries SET status = 'failed', last_error = 'subscription disabled', updated_at = now()
+    `UPDATE ${HERALD.deliveries} SET status = 'failed', last_error = 'subscription disabled', updated_at = now()
      WHERE subscription_id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < now())`,
     [subscriptionId],
   );

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ClaimedDelivery } from './claimed';
+import { HERALD } from '../../../database/herald-names';
 
 /**
  * **Failed**: the delivery ends unsent for good with `error` (schedule used up, 410 Gone, an
@@ -11,7 +12,7 @@ export async function failDelivery(
   error: string,
 ): Promise<void> {
   await manager.query(
-    `UPDATE herald.deliveries SET status = 'failed', lease_until = NULL, last_error = $3,
+    `UPDATE ${HERALD.deliveries} SET status = 'failed', lease_until = NULL, last_error = $3,
        updated_at = now()
      WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
     [claimed.id, claimed.attempts, error],

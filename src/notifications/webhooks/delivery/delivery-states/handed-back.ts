@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ClaimedDelivery } from './claimed';
+import { HERALD } from '../../../database/herald-names';
 
 /**
  * **Handed back** (interrupted before sending): claimed deliveries never sent go back as they
@@ -10,7 +11,7 @@ export async function handBack(
   deliveries: readonly ClaimedDelivery[],
 ): Promise<void> {
   await dataSource.query(
-    `UPDATE herald.deliveries d SET attempts = d.attempts - 1, lease_until = NULL
+    `UPDATE ${HERALD.deliveries} d SET attempts = d.attempts - 1, lease_until = NULL
      FROM unnest($1::uuid[], $2::int[]) AS c(id, attempts)
      WHERE d.id = c.id AND d.attempts = c.attempts AND d.status = 'pending'`,
     [deliveries.map((d) => d.id), deliveries.map((d) => d.attempts)],

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { HERALD } from '../../../database/herald-names';
 
 /**
  * Milliseconds until the next pending delivery of the subscription that no attempt holds is due,
@@ -10,7 +11,7 @@ export async function msUntilNextDue(
 ): Promise<number | undefined> {
   const [row] = await dataSource.query<{ ms: number | null }[]>(
     `SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms
-     FROM herald.deliveries
+     FROM ${HERALD.deliveries}
      WHERE subscription_id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < now())`,
     [subscriptionId],
   );

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { SUBSCRIPTION_WANTS_EVENT } from './subscription-wants-event';
+import { HERALD } from '../../../database/herald-names';
 
 // Records a replay of (after, head] for the pager, merged with one still under way (from the
 // lower cursor to the higher head), and counts what it schedules without loading it: the events
@@ -9,30 +10,30 @@ import { SUBSCRIPTION_WANTS_EVENT } from './subscription-wants-event';
 // of event rather than once per event: a range of millions costs a scan, not millions of matches.
 const RECORD_REPLAY = `
   WITH recorded AS (
-    INSERT INTO herald.replays (subscription_id, after_position, through_position)
+    INSERT INTO ${HERALD.replays} (subscription_id, after_position, through_position)
     SELECT s.id, $2::bigint, st.last_position
-    FROM herald.subscriptions s, herald.sequencer_state st
+    FROM ${HERALD.subscriptions} s, ${HERALD.sequencer_state} st
     WHERE s.id = $1 AND st.id = 1 AND st.last_position > $2::bigint
     ON CONFLICT (subscription_id) DO UPDATE
-      SET after_position = LEAST(herald.replays.after_position, EXCLUDED.after_position),
-          through_position = GREATEST(herald.replays.through_position, EXCLUDED.through_position)
+      SET after_position = LEAST(${HERALD.replays}.after_position, EXCLUDED.after_position),
+          through_position = GREATEST(${HERALD.replays}.through_position, EXCLUDED.through_position)
     RETURNING through_position AS through
   ), kinds AS (
     SELECT e.tenant_id, e.topic, e.target_subscription_id,
            CASE WHEN starts_with(e.topic, 'webhook.')
              THEN jsonb_build_object('subscriptionId', e.payload ->> 'subscriptionId') END AS payload,
            count(*) AS events
-    FROM recorded r, herald.subscriptions s, herald.events e, herald.sequencer_state st
+    FROM recorded r, ${HERALD.subscriptions} s, ${HERALD.events} e, ${HERALD.sequencer_state} st
     WHERE s.id = $1 AND st.id = 1 AND e.tenant_id = s.tenant_id
       AND e.position > GREATEST($2::bigint, st.pruned_through) AND e.position <= r.through
       AND NOT EXISTS (
-        SELECT 1 FROM herald.deliveries d
+        SELECT 1 FROM ${HERALD.deliveries} d
         WHERE d.event_id = e.id AND d.subscription_id = s.id AND d.status = 'pending'
       )
     GROUP BY 1, 2, 3, 4
   )
   SELECT coalesce(sum(e.events), 0)::int AS scheduled
-  FROM kinds e, herald.subscriptions s
+  FROM kinds e, ${HERALD.subscriptions} s
   WHERE s.id = $1 AND ${SUBSCRIPTION_WANTS_EVENT}`;
 
 /**

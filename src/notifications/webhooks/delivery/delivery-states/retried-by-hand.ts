@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { DeliveryHint } from '../delivery-queue';
+import { HERALD } from '../../../database/herald-names';
 
 /**
  * **Retried by hand**: the tenant's delivery is pending again, due now, from the start of the
@@ -12,7 +13,7 @@ export async function retryByHand(
   id: string,
 ): Promise<DeliveryHint[]> {
   const [rows] = await dataSource.query<[DeliveryHint[], number]>(
-    `UPDATE herald.deliveries SET status = 'pending', retries = 0, next_attempt_at = now(),
+    `UPDATE ${HERALD.deliveries} SET status = 'pending', retries = 0, next_attempt_at = now(),
        last_error = NULL, lease_until = NULL, updated_at = now()
      WHERE id = $1 AND tenant_id = $2 AND (lease_until IS NULL OR lease_until < now())
      RETURNING id, subscription_id, attempts`,

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ClaimedDelivery } from './claimed';
+import { HERALD } from '../../../database/herald-names';
 
 /**
  * **Retry scheduled**: the attempt failed and the delivery is due again `at`, with `retries`
@@ -13,7 +14,7 @@ export async function scheduleRetry(
   error: string,
 ): Promise<void> {
   await manager.query(
-    `UPDATE herald.deliveries SET retries = $3, next_attempt_at = $4, lease_until = NULL,
+    `UPDATE ${HERALD.deliveries} SET retries = $3, next_attempt_at = $4, lease_until = NULL,
        last_error = $5, updated_at = now()
      WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
     [claimed.id, claimed.attempts, retry.retries, retry.at, error],

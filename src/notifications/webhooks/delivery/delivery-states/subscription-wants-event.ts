@@ -1,3 +1,5 @@
+import { HERALD } from '../../../database/herald-names';
+
 /**
  * Whether subscription `s`'s patterns match event `e`'s topic: they share one of the few patterns
  * that match it (the topic, each dotted prefix + `.*`, and `*` except for operational `webhook.*`
@@ -5,8 +7,8 @@
  * answers: the cost per event does not grow with the number or the length of patterns that miss.
  */
 export const TOPIC_MATCHES = `
-  herald.tenant_topic_keys(s.tenant_id, s.topics)
-    && herald.topic_candidate_keys(e.tenant_id, e.topic)`;
+  ${HERALD.tenant_topic_keys}(s.tenant_id, s.topics)
+    && ${HERALD.topic_candidate_keys}(e.tenant_id, e.topic)`;
 
 /**
  * Whether subscription `s` is meant to receive event `e`, enabled or not: only the targeted one

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { queryPrepared, type PreparedStatement } from '../../../common/prepared-statement';
 import type { AttemptResult } from '../attempt-result';
 import type { ClaimedDelivery } from './claimed';
+import { HERALD } from '../../../database/herald-names';
 
 // Successes are most of the traffic: a batch of them is recorded by one autocommit statement
 // (the attempts, the deliveries' status, the subscriptions' health) instead of a transaction each.
@@ -13,16 +14,16 @@ const RECORD_SUCCESSES: PreparedStatement = {
       AS r(delivery_id, attempt, started_at, duration_ms, status_code, snippet)
   ),
   done AS (
-    UPDATE herald.deliveries d
+    UPDATE ${HERALD.deliveries} d
     SET status = 'succeeded', lease_until = NULL, last_error = NULL, updated_at = now()
     FROM r WHERE d.id = r.delivery_id AND d.attempts = r.attempt AND d.status = 'pending'
     RETURNING d.subscription_id
   ),
   healthy AS (
-    UPDATE herald.subscriptions SET failing_since = NULL
+    UPDATE ${HERALD.subscriptions} SET failing_since = NULL
     WHERE id IN (SELECT subscription_id FROM done) AND failing_since IS NOT NULL
   )
-  INSERT INTO herald.delivery_attempts
+  INSERT INTO ${HERALD.delivery_attempts}
     (delivery_id, attempt, started_at, duration_ms, status_code, response_snippet)
   SELECT delivery_id, attempt, started_at, duration_ms, status_code, snippet FROM r
   ON CONFLICT (delivery_id, attempt) DO NOTHING`,
