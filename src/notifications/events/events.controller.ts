@@ -91,9 +91,9 @@ export class EventsController {
   async read(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ReadEventsQuery,
-    @ClientGone() signal: AbortSignal,
+    @ClientGone() request: AbortController,
   ): Promise<string> {
-    return serializeEventPage(await this.events.read(principal, query, signal));
+    return serializeEventPage(await this.events.read(principal, query, request));
   }
 
   @Get('stream')
@@ -116,9 +116,9 @@ export class EventsController {
     @Query() query: StreamEventsQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() response: object,
-    @ClientGone() signal: AbortSignal,
+    @ClientGone() request: AbortController,
   ): Promise<void> {
-    return this.streams.stream(principal, query, lastEventId, response, signal);
+    return this.streams.stream(principal, query, lastEventId, response, request);
   }
 
   @Get(':id')
