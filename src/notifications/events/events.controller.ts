@@ -88,12 +88,13 @@ export class EventsController {
   })
   @ApiOkResponse({ type: EventPageDto })
   @ApiErrors(400, 404, 410)
-  async read(
+  read(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ReadEventsQuery,
     @ClientGone() request: AbortController,
   ): Promise<string> {
-    return serializeEventPage(await this.events.read(principal, query, request));
+    // No async frame of its own: a held poll keeps one promise here, not a suspended function.
+    return this.events.read(principal, query, request).then(serializeEventPage);
   }
 
   @Get('stream')
