@@ -45,6 +45,7 @@ export async function openPolls(options: OpenPollsOptions): Promise<OpenPoll[]> 
   const polls: OpenPoll[] = [];
   const base = await options.registered();
   const registered = async () => (await options.registered()) - base;
+  let seen = 0;
   try {
     while (polls.length < options.count) {
       const batch = Array.from({ length: Math.min(chunk, options.count - polls.length) }, () => {
@@ -53,7 +54,10 @@ export async function openPolls(options: OpenPollsOptions): Promise<OpenPoll[]> 
       });
       polls.push(...batch);
       await Promise.all(batch.map((poll) => poll.connected));
-      let seen = await registered();
+      // Registrations only grow: while the last count already puts the backlog under the
+      // allowance, there is nothing to ask.
+      if (polls.length - seen <= maxPending) continue;
+      seen = await registered();
       let seenAt = performance.now();
       let perMs = 0;
       while (polls.length < options.count && polls.length - seen > maxPending) {
