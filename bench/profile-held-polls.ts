@@ -56,7 +56,8 @@ interface HeapSnapshot {
 }
 
 /** Nodes whose own name says little: they are counted under what holds them instead. */
-const ANONYMOUS = /^(array|hidden|number|string|concatenated string|object shape|code):|^closure:$|^object:(system \/ Context|Object|Array)$/;
+const ANONYMOUS =
+  /^(array|hidden|number|string|concatenated string|object shape|code):|^closure:$|^object:(system \/ Context|Object|Array)$/;
 
 /**
  * Self bytes and node counts over every node of a heap snapshot, by `type:name`, and by what
