@@ -20,14 +20,15 @@ import { waitForWaiters } from './wait-for-waiters';
 
 /**
  * Where a held poll's bytes and a wake's time go: heap snapshots of the Herald server idle and
- * holding `--polls` polls (retained bytes by constructor, per poll), a CPU profile of `--rounds`
- * wakes of `--k` waiters (self time by function, wake window only), and the Postgres statements
+ * holding `--polls` polls (retained bytes by constructor, per poll), a CPU profile of `--park`
+ * idle polls opened and parked (as bench:longpoll's memory phase does) and of `--rounds` wakes of
+ * `--k` waiters (self time by function and by package, each window only), and the Postgres statements
  * each wake costs: the listener's read and the K re-polls at the new head, by
  * `herald_longpoll_reads_total` when the server has it and by the database's transaction count
  * (which also counts the harness's `/metrics` scrapes). Then the wake latency of K waiters, Herald
  * against the bare `node:http` server (`bench/raw-poll-server.ts`) in the same run.
  *
- *   npx ts-node --transpile-only bench/profile-held-polls.ts --polls 2000 --k 1000 --rounds 3
+ *   npx ts-node --transpile-only bench/profile-held-polls.ts --polls 2000 --park 10000 --k 1000 --rounds 3
  */
 const ROOT = resolve(__dirname, '..');
 const PG_SERVER = 'postgres://postgres@127.0.0.1:5432';
@@ -41,27 +42,75 @@ function option(name: string, fallback: number): number {
 }
 
 interface HeapSnapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  snapshot: {
+    meta: {
+      node_fields: string[];
+      node_types: [string[]];
+      edge_fields: string[];
+      edge_types: [string[]];
+    };
+  };
   nodes: number[];
+  edges: number[];
   strings: string[];
 }
 
-/** Self bytes and node counts by `type:name` over every node of a heap snapshot. */
-function bytesByConstructor(file: string): Map<string, [number, number]> {
+/** Nodes whose own name says little: they are counted under what holds them instead. */
+const ANONYMOUS =
+  /^(array|hidden|number|string|concatenated string|object shape|code):|^closure:$|^object:(system \/ Context|Object|Array)$/;
+
+/**
+ * Self bytes and node counts over every node of a heap snapshot, by `type:name`, and by what
+ * holds them: an array, property store, context, number or string is counted as `← owner.edge`,
+ * the first object holding it by a strong edge, so the bytes land on the object they belong to.
+ */
+function bytesByConstructor(file: string): {
+  byName: Map<string, [number, number]>;
+  byOwner: Map<string, [number, number]>;
+} {
   const heap = JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshot;
-  const fields = heap.snapshot.meta.node_fields;
-  const types = heap.snapshot.meta.node_types[0];
-  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
-  const totals = new Map<string, [number, number]>();
-  for (let i = 0; i < heap.nodes.length; i += fields.length) {
+  const { node_fields: fields, node_types, edge_fields, edge_types } = heap.snapshot.meta;
+  const types = node_types[0];
+  const [typeAt, nameAt, sizeAt, edgeCountAt] = ['type', 'name', 'self_size', 'edge_count'].map(
+    (f) => fields.indexOf(f),
+  );
+  const [edgeTypeAt, edgeNameAt, toAt] = ['type', 'name_or_index', 'to_node'].map((f) =>
+    edge_fields.indexOf(f),
+  );
+  const nodeName = (i: number) => {
     const type = types[heap.nodes[i + typeAt]];
     const raw = heap.strings[heap.nodes[i + nameAt]];
     const name = type === 'string' || type === 'concatenated string' ? '(strings)' : raw;
-    const key = `${type}:${name.slice(0, 60)}`;
-    const [bytes, count] = totals.get(key) ?? [0, 0];
-    totals.set(key, [bytes + heap.nodes[i + sizeAt], count + 1]);
+    return `${type}:${name.slice(0, 60)}`;
+  };
+  // The first strong retainer of each node, as "owner.edge".
+  const owner = new Map<number, string>();
+  for (let i = 0, edge = 0; i < heap.nodes.length; i += fields.length) {
+    const ownerName = nodeName(i);
+    for (let e = 0; e < heap.nodes[i + edgeCountAt]; e++, edge += edge_fields.length) {
+      const edgeType = edge_types[0][heap.edges[edge + edgeTypeAt]];
+      const to = heap.edges[edge + toAt];
+      if (edgeType === 'weak' || edgeType === 'shortcut' || owner.has(to)) continue;
+      const label =
+        edgeType === 'element' || edgeType === 'hidden'
+          ? '[]'
+          : String(heap.strings[heap.edges[edge + edgeNameAt]] ?? '').slice(0, 40);
+      owner.set(to, `${ownerName}.${label}`);
+    }
   }
-  return totals;
+  const byName = new Map<string, [number, number]>();
+  const byOwner = new Map<string, [number, number]>();
+  const add = (totals: Map<string, [number, number]>, key: string, size: number) => {
+    const [bytes, count] = totals.get(key) ?? [0, 0];
+    totals.set(key, [bytes + size, count + 1]);
+  };
+  for (let i = 0; i < heap.nodes.length; i += fields.length) {
+    const key = nodeName(i);
+    const size = heap.nodes[i + sizeAt];
+    add(byName, key, size);
+    add(byOwner, ANONYMOUS.test(key) ? `${key} ← ${owner.get(i) ?? '?'}` : key, size);
+  }
+  return { byName, byOwner };
 }
 
 async function takeSnapshot(server: ServerProcess, dir: string): Promise<string> {
@@ -115,6 +164,25 @@ function selfTimeIn(file: string, windows: [number, number][]): Map<string, numb
   return totals;
 }
 
+/** Where a function comes from: its package, Herald's folder, Node's module, or V8's tag. */
+function packageOf(key: string): string {
+  const where = key.slice(key.lastIndexOf(' ') + 1).replace(/:\d+$/, '');
+  if (where === '') return key.split(' ')[0];
+  const scoped = /^(@[^/]+\/[^/]+|[^/]+)\//.exec(where);
+  if (where.startsWith('dist/')) return where.slice(0, where.lastIndexOf('/'));
+  if (where.startsWith('node:')) return 'node (JS)';
+  return scoped ? scoped[1] : where;
+}
+
+function byPackage(self: Map<string, number>): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const [key, value] of self) {
+    const name = packageOf(key);
+    totals.set(name, (totals.get(name) ?? 0) + value);
+  }
+  return totals;
+}
+
 function top(
   map: Map<string, number>,
   n: number,
@@ -161,6 +229,7 @@ const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 async function main(): Promise<void> {
   const polls = option('polls', 2000);
   const k = option('k', 1000);
+  const park = option('park', 10000);
   const rounds = option('rounds', 3);
   const dir = mkdtempSync(join(tmpdir(), 'herald-profile-'));
   ensureFreshBuild(ROOT);
@@ -191,6 +260,9 @@ async function main(): Promise<void> {
     apiKey: (await createBenchTenant(server.baseUrl, ADMIN_TOKEN)).apiKey,
     agent,
   };
+  const parkWindows: [number, number][] = [];
+  let parkCpuMs = 0;
+  let parkMs = 0;
   const openWindows: [number, number][] = [];
   const wakeWindows: [number, number][] = [];
   const statements: {
@@ -223,6 +295,28 @@ async function main(): Promise<void> {
     await waitForWaiters(context.baseUrl, context.pid, 0, 60_000).catch(() =>
       waitForWaiters(context.baseUrl, context.pid, 0, 60_000),
     );
+
+    // Park: `park` idle polls opened at the head until the server is quiet, then aborted.
+    if (park > 0) {
+      const parkAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
+      const from = monotonicMicros();
+      const cpuAtOpen = cpuMs();
+      const parked = await openPolls({
+        baseUrl: context.baseUrl,
+        token: context.apiKey,
+        agent: parkAgent,
+        count: park,
+        query: `after=${await readHead(context)}&wait=60`,
+        registered: () => countWaiters(context.baseUrl),
+      });
+      await waitForWaiters(context.baseUrl, context.pid, park, 60_000);
+      parkMs = (monotonicMicros() - from) / 1000;
+      parkCpuMs = cpuMs() - cpuAtOpen;
+      parkWindows.push([from, monotonicMicros()]);
+      for (const poll of parked) poll.abort();
+      parkAgent.destroy();
+      await waitForWaiters(context.baseUrl, context.pid, 0, 60_000);
+    }
 
     // Wakes: K polls at the head, one publish; then the K polls again at the new head.
     let cursor = await readHead(context);
@@ -282,38 +376,52 @@ async function main(): Promise<void> {
 
     const idleBytes = bytesByConstructor(idle);
     const heldBytes = bytesByConstructor(holding);
-    const perPoll = new Map<string, number>();
-    const countPerPoll = new Map<string, number>();
-    for (const [key, [bytes, count]] of heldBytes) {
-      const [idleBytesOf, idleCount] = idleBytes.get(key) ?? [0, 0];
-      perPoll.set(key, (bytes - idleBytesOf) / polls);
-      countPerPoll.set(key, (count - idleCount) / polls);
+    for (const grouping of ['byName', 'byOwner'] as const) {
+      const perPoll = new Map<string, number>();
+      const countPerPoll = new Map<string, number>();
+      for (const [key, [bytes, count]] of heldBytes[grouping]) {
+        const [idleBytesOf, idleCount] = idleBytes[grouping].get(key) ?? [0, 0];
+        perPoll.set(key, (bytes - idleBytesOf) / polls);
+        countPerPoll.set(key, (count - idleCount) / polls);
+      }
+      const total = [...perPoll.values()].reduce((sum, value) => sum + value, 0);
+      console.log(
+        `Heap per held poll (${polls} held, snapshot diff), ` +
+          `${grouping === 'byName' ? 'by constructor' : 'by what holds it'}: ` +
+          `${(total / 1024).toFixed(1)} KiB`,
+      );
+      console.log(
+        top(
+          perPoll,
+          grouping === 'byName' ? 40 : 60,
+          (bytes, key) => `${bytes.toFixed(0)} B ×${(countPerPoll.get(key) ?? 0).toFixed(1)}`,
+        ).join('\n'),
+      );
     }
-    const total = [...perPoll.values()].reduce((sum, value) => sum + value, 0);
-    console.log(
-      `Heap per held poll (${polls} held, snapshot diff): ${(total / 1024).toFixed(1)} KiB`,
-    );
-    console.log(
-      top(
-        perPoll,
-        40,
-        (bytes, key) => `${bytes.toFixed(0)} B ×${(countPerPoll.get(key) ?? 0).toFixed(1)}`,
-      ).join('\n'),
-    );
-    for (const [phase, windows] of [
-      ['K polls opened at the head', openWindows],
-      ['publish to the last answer', wakeWindows],
+    if (park > 0) {
+      console.log(
+        `\n${park} polls opened and parked: ${(parkMs / 1000).toFixed(1)} s to a quiet server, ` +
+          `${(parkCpuMs / 1000).toFixed(1)} s of server CPU`,
+      );
+    }
+    for (const [phase, windows, times] of [
+      [`${park} polls opened and parked, once`, parkWindows, 1],
+      [`K = ${k} polls opened at the head, per round`, openWindows, rounds],
+      [`publish to the last of K = ${k} answers, per round`, wakeWindows, rounds],
     ] as const) {
-      if (!profile) break;
+      if (!profile || windows.length === 0) continue;
       const self = selfTimeIn(join(dir, profile), windows);
       const idleTime = self.get('(idle) :0') ?? 0;
       const busy = [...self.values()].reduce((sum, value) => sum + value, 0) - idleTime;
       console.log(
-        `\nCPU, ${phase}, K = ${k}: ${(busy / 1000 / rounds).toFixed(0)} ms busy per round ` +
-          `(${(idleTime / 1000 / rounds).toFixed(0)} ms idle); self time, share of busy:`,
+        `\nCPU, ${phase}: ${(busy / 1000 / times).toFixed(0)} ms busy ` +
+          `(${(idleTime / 1000 / times).toFixed(0)} ms idle); self time, share of busy:`,
       );
       self.delete('(idle) :0');
-      console.log(top(self, 25, (us) => `${((us / busy) * 100).toFixed(1)} %`).join('\n'));
+      const share = (us: number) => `${((us / busy) * 100).toFixed(1)} %`;
+      console.log(top(self, 25, share).join('\n'));
+      console.log('  by package or folder:');
+      console.log(top(byPackage(self), 15, share).join('\n'));
     }
     console.log(`\nPostgres per round (K = ${k} re-polls at the head + 1 wake):`);
     for (const row of statements)

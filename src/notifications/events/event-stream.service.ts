@@ -36,20 +36,21 @@ export class EventStreamService {
    * Streams until the client leaves, the process shuts down or the caller's key is revoked; a
    * revoked key's stream ends at once with a `: revoked` comment. `reply` is the handler's
    * response object (Express's or Fastify's); the stream writes to the Node response under it.
+   * `request` is the request's controller, aborted when the client leaves (see `ClientGone`).
    */
   async stream(
     principal: Principal,
     query: StreamEventsQuery,
     lastEventId: string | undefined,
     reply: object,
-    signal: AbortSignal,
+    request: AbortController,
   ): Promise<void> {
     const tenantId = resolveTenant(principal, query.tenantId);
     const filter = new TopicFilter(query.topics ?? []);
     const start = lastEventId ?? query.after;
     const field = lastEventId === undefined ? 'after' : 'Last-Event-ID';
     this.readLimiter.check(principal);
-    const hold = this.holds.hold(principal, signal);
+    const hold = this.holds.hold(principal, request);
     const poll = (after: bigint | undefined, waitMs: number) =>
       this.longPoll.poll({
         tenantId,

@@ -88,12 +88,13 @@ export class EventsController {
   })
   @ApiOkResponse({ type: EventPageDto })
   @ApiErrors(400, 404, 410)
-  async read(
+  read(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ReadEventsQuery,
-    @ClientGone() signal: AbortSignal,
+    @ClientGone() request: AbortController,
   ): Promise<string> {
-    return serializeEventPage(await this.events.read(principal, query, signal));
+    // No async frame of its own: a held poll keeps one promise here, not a suspended function.
+    return this.events.read(principal, query, request).then(serializeEventPage);
   }
 
   @Get('stream')
@@ -116,9 +117,9 @@ export class EventsController {
     @Query() query: StreamEventsQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() response: object,
-    @ClientGone() signal: AbortSignal,
+    @ClientGone() request: AbortController,
   ): Promise<void> {
-    return this.streams.stream(principal, query, lastEventId, response, signal);
+    return this.streams.stream(principal, query, lastEventId, response, request);
   }
 
   @Get(':id')

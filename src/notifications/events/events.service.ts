@@ -51,17 +51,18 @@ export class EventsService {
    * 30, capped by `longPollMaxWait`) when there are none yet. A read answered at once spends the
    * caller's read budget. Revoking the caller's key ends a held read at once.
    *
+   * @param request the request's controller, aborted when the client leaves (see `ClientGone`)
    * @throws NotificationsError `rate_limited` when that budget is spent; `unauthorized` when the
    *   key was revoked while the read was held
    */
   async read(
     principal: Principal,
     query: ReadEventsQuery,
-    signal?: AbortSignal,
+    request?: AbortController,
   ): Promise<EventPage> {
     const tenantId = resolveTenant(principal, query.tenantId);
     this.readLimiter.check(principal);
-    const hold = this.holds.hold(principal, signal);
+    const hold = this.holds.hold(principal, request);
     let page: PolledPage;
     try {
       page = await this.longPoll.poll({

@@ -6,7 +6,6 @@ import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { EventLogService, type EventPage } from './event-log.service';
 import { SequencedListener } from './sequenced-listener';
-import type { Waiter, WaitOutcome } from './waiter';
 import { WaiterRegistry } from './waiter-registry';
 
 /** What to poll for. */
@@ -54,85 +53,75 @@ export class LongPollService {
     return this.registry.isClosed;
   }
 
-  /** Polls the log; see {@link PollRequest}. */
-  async poll(request: PollRequest): Promise<PolledPage> {
-    let release: (() => void) | undefined;
-    let held = false;
-    try {
-      const page = await this.hold(request, () => {
-        if (!request.holdsPlace) release ??= this.limiter.acquire(request.tenantId);
-        held = true;
-      });
-      return { ...page, held };
-    } finally {
-      release?.();
-    }
-  }
-
-  /** The poll itself; `takePlace` is called each time it is about to hold. */
-  private async hold(
-    { tenantId, after, filter, limit, waitMs, signal }: PollRequest,
-    takePlace: () => void,
-  ): Promise<EventPage> {
+  /**
+   * Polls the log; see {@link PollRequest}. One async function for the whole poll, its place
+   * under the cap kept in a local: a held poll keeps one suspended frame here and no closure.
+   */
+  async poll({
+    tenantId,
+    after,
+    filter,
+    limit,
+    waitMs,
+    signal,
+    holdsPlace,
+  }: PollRequest): Promise<PolledPage> {
     const deadline = Date.now() + waitMs;
     let cursor = after;
     // After a recheck the log is read whatever the cursor: something may be missing from memory.
     let mustRead = false;
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || this.registry.isClosed)
-        return this.log.read(tenantId, cursor, filter, limit);
-      // Registered before the read: an event sequenced while the read runs still wakes it.
-      const waiter = this.registry.register(tenantId, filter);
-      const head = this.listener.headFor(tenantId);
-      let page: EventPage;
-      if (!mustRead && cursor !== undefined && cursor === head) {
-        // Everything after the known head is still to be handed over, to this waiter too.
-        page = { events: [], nextCursor: formatCursor(cursor), head };
-      } else {
+    let release: (() => void) | undefined;
+    let held = false;
+    try {
+      for (;;) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0 || this.registry.isClosed)
+          return { ...(await this.log.read(tenantId, cursor, filter, limit)), held };
+        // Registered before the read: an event sequenced while the read runs still wakes it.
+        const waiter = this.registry.register(tenantId, filter);
+        const head = this.listener.headFor(tenantId);
+        let page: EventPage;
+        if (!mustRead && cursor !== undefined && cursor === head) {
+          // Everything after the known head is still to be handed over, to this waiter too.
+          page = { events: [], nextCursor: formatCursor(cursor), head };
+        } else {
+          try {
+            page = await this.log.read(tenantId, cursor, filter, limit);
+          } catch (error) {
+            waiter.settle({ kind: 'gone' });
+            throw error;
+          }
+          if (page.events.length > 0) {
+            waiter.settle({ kind: 'gone' });
+            return { ...page, held };
+          }
+          cursor = BigInt(page.nextCursor);
+        }
+        // Only a poll that would hold counts against the cap: one with events is answered anyway.
         try {
-          page = await this.log.read(tenantId, cursor, filter, limit);
+          if (!holdsPlace) release ??= this.limiter.acquire(tenantId);
         } catch (error) {
           waiter.settle({ kind: 'gone' });
           throw error;
         }
-        if (page.events.length > 0) {
-          waiter.settle({ kind: 'gone' });
-          return page;
+        held = true;
+        waiter.checkedThrough = page.head;
+        const outcome = await waiter.wait(remaining, signal);
+        switch (outcome.kind) {
+          case 'events': {
+            const events = outcome.events.page(limit, this.options.maxPageBytes);
+            const nextCursor = events.at(-1)?.cursor ?? page.nextCursor;
+            return { events, nextCursor, head: page.head, held };
+          }
+          case 'recheck':
+            mustRead = true;
+            continue;
+          default:
+            return { ...page, held };
         }
-        cursor = BigInt(page.nextCursor);
       }
-      const outcome = await this.wait(waiter, page.head, remaining, takePlace, signal);
-      switch (outcome.kind) {
-        case 'events': {
-          const events = outcome.events.page(limit, this.options.maxPageBytes);
-          return { events, nextCursor: events.at(-1)?.cursor ?? page.nextCursor, head: page.head };
-        }
-        case 'recheck':
-          mustRead = true;
-          continue;
-        default:
-          return page;
-      }
+    } finally {
+      release?.();
     }
-  }
-
-  /** Holds `waiter`, which has checked the log through `head`, once it has a place. */
-  private wait(
-    waiter: Waiter,
-    head: bigint,
-    remaining: number,
-    takePlace: () => void,
-    signal: AbortSignal | undefined,
-  ): Promise<WaitOutcome> {
-    try {
-      // Only a poll that would hold counts against the cap: one with events is answered anyway.
-      takePlace();
-    } catch (error) {
-      waiter.settle({ kind: 'gone' });
-      throw error;
-    }
-    waiter.checkedThrough = head;
-    return waiter.wait(remaining, signal);
   }
 }

@@ -9,20 +9,46 @@ import type { Principal } from './principal';
  */
 const REMEMBER_REVOKED_MS = 60_000;
 
-/** What a request holds open with a key; see {@link ApiKeyHolds.hold}. */
-export interface KeyHold {
+/** The abort reason of a request ended because its key was revoked. */
+const KEY_REVOKED = Object.freeze({ reason: 'API key revoked' });
+
+/**
+ * What a request holds open with a key; see {@link ApiKeyHolds.hold}. An instance of one class
+ * with the holds' state in fields, so a held poll keeps no closures for it.
+ */
+export class KeyHold {
+  constructor(
+    private readonly controller: AbortController,
+    private readonly holds?: Map<string, Set<AbortController>>,
+    private readonly keyId?: string,
+  ) {}
+
   /** Aborts when the client leaves or the key is revoked. */
-  readonly signal: AbortSignal;
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   /** Whether the key was revoked while held. */
-  readonly revoked: boolean;
+  get revoked(): boolean {
+    return this.controller.signal.aborted && this.controller.signal.reason === KEY_REVOKED;
+  }
+
   /**
    * Throws the `unauthorized` error when the key was revoked while held.
    *
    * @throws NotificationsError `unauthorized`
    */
-  throwIfRevoked(): void;
+  throwIfRevoked(): void {
+    if (this.revoked) throw invalidCredentials();
+  }
+
   /** Lets go; call it when the request ends. */
-  release(): void;
+  release(): void {
+    if (!this.holds || this.keyId === undefined) return;
+    const held = this.holds.get(this.keyId);
+    if (!held?.delete(this.controller)) return;
+    if (held.size === 0) this.holds.delete(this.keyId);
+  }
 }
 
 /**
@@ -43,37 +69,20 @@ export class ApiKeyHolds {
   /**
    * Registers what `principal` holds open until `release()`; the admin token is never revoked.
    *
-   * @param clientGone aborts when the client leaves
+   * @param request the request's controller, aborted when the client leaves (see `ClientGone`);
+   *   revoking the key aborts it too, so a held request listens to one signal for both. A new
+   *   one when omitted.
    * @throws NotificationsError `unauthorized` when the key was revoked moments ago
    */
-  hold(principal: Principal, clientGone?: AbortSignal): KeyHold {
-    const controller = new AbortController();
-    const signal = clientGone
-      ? AbortSignal.any([clientGone, controller.signal])
-      : controller.signal;
-    if (principal.kind !== 'tenant') {
-      return { signal, revoked: false, throwIfRevoked: () => undefined, release: () => undefined };
-    }
+  hold(principal: Principal, request: AbortController = new AbortController()): KeyHold {
+    if (principal.kind !== 'tenant') return new KeyHold(request);
     const keyId = principal.apiKeyId;
     this.forgetOldRevocations();
     if (this.revokedLately.has(keyId)) throw invalidCredentials();
     let set = this.byKey.get(keyId);
     if (!set) this.byKey.set(keyId, (set = new Set()));
-    set.add(controller);
-    return {
-      signal,
-      get revoked() {
-        return controller.signal.aborted;
-      },
-      throwIfRevoked() {
-        if (this.revoked) throw invalidCredentials();
-      },
-      release: () => {
-        const holds = this.byKey.get(keyId);
-        if (!holds?.delete(controller)) return;
-        if (holds.size === 0) this.byKey.delete(keyId);
-      },
-    };
+    set.add(request);
+    return new KeyHold(request, this.byKey, keyId);
   }
 
   /** Ends everything the key holds open, and refuses holds it starts for a while after. */
@@ -81,7 +90,7 @@ export class ApiKeyHolds {
     this.revokedLately.set(apiKeyId, Date.now() + REMEMBER_REVOKED_MS);
     const holds = this.byKey.get(apiKeyId);
     this.byKey.delete(apiKeyId);
-    for (const controller of holds ?? []) controller.abort();
+    for (const controller of holds ?? []) controller.abort(KEY_REVOKED);
   }
 
   private forgetOldRevocations(): void {

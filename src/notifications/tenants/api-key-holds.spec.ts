@@ -1,0 +1,67 @@
+import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { ApiKeyHolds } from './api-key-holds';
+import type { Principal } from './principal';
+
+const key = (apiKeyId: string): Principal => ({ kind: 'tenant', tenantId: 't', apiKeyId });
+
+describe('ApiKeyHolds', () => {
+  it("aborts the request's own signal when its key is revoked, and says so", () => {
+    const holds = new ApiKeyHolds();
+    const request = new AbortController();
+    const hold = holds.hold(key('k'), request);
+
+    holds.revoke('k');
+
+    expect(hold.signal).toBe(request.signal);
+    expect(request.signal.aborted).toBe(true);
+    expect(hold.revoked).toBe(true);
+    expect(() => hold.throwIfRevoked()).toThrow(
+      expect.objectContaining({ code: NotificationsErrorCode.Unauthorized }),
+    );
+  });
+
+  it('does not call a client that left revoked, and a revocation after that changes nothing', () => {
+    const holds = new ApiKeyHolds();
+    const request = new AbortController();
+    const hold = holds.hold(key('k'), request);
+
+    request.abort();
+    holds.revoke('k');
+
+    expect(hold.signal.aborted).toBe(true);
+    expect(hold.revoked).toBe(false);
+    expect(() => hold.throwIfRevoked()).not.toThrow();
+  });
+
+  it('forgets a released hold: revoking its key later aborts nothing', () => {
+    const holds = new ApiKeyHolds();
+    const request = new AbortController();
+    const other = new AbortController();
+    holds.hold(key('k'), request).release();
+    holds.hold(key('k'), other);
+
+    expect(holds.heldKeys()).toEqual(['k']);
+    holds.revoke('k');
+
+    expect(request.signal.aborted).toBe(false);
+    expect(other.signal.aborted).toBe(true);
+    expect(holds.heldKeys()).toEqual([]);
+  });
+
+  it('refuses a hold on a key revoked moments ago', () => {
+    const holds = new ApiKeyHolds();
+    holds.revoke('k');
+
+    expect(() => holds.hold(key('k'))).toThrow(NotificationsError);
+  });
+
+  it('never revokes the admin token, and makes a controller when given none', () => {
+    const holds = new ApiKeyHolds();
+    const hold = holds.hold({ kind: 'admin' });
+
+    expect(hold.signal.aborted).toBe(false);
+    expect(hold.revoked).toBe(false);
+    expect(holds.heldKeys()).toEqual([]);
+    hold.release();
+  });
+});
