@@ -66,7 +66,7 @@ export class LongPollService {
     signal,
     holdsPlace,
   }: PollRequest): Promise<PolledPage> {
-    const deadline = Date.now() + waitMs;
+    const deadline = this.options.clock.now().getTime() + waitMs;
     let cursor = after;
     // After a recheck the log is read whatever the cursor: something may be missing from memory.
     let mustRead = false;
@@ -74,7 +74,7 @@ export class LongPollService {
     let held = false;
     try {
       for (;;) {
-        const remaining = deadline - Date.now();
+        const remaining = deadline - this.options.clock.now().getTime();
         if (remaining <= 0 || this.registry.isClosed)
           return { ...(await this.log.read(tenantId, cursor, filter, limit)), held };
         // Registered before the read: an event sequenced while the read runs still wakes it.

@@ -117,6 +117,7 @@ export class WaiterRegistry implements OnModuleDestroy {
   }
 
   private observeLatency(event: LoggedEvent): void {
+    // Real elapsed time against the database's clock, not the injected one: this is a measurement.
     this.metrics.wakeLatency.observe(Math.max(0, Date.now() - event.createdAt.getTime()) / 1000);
   }
 }

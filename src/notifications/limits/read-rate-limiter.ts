@@ -35,6 +35,7 @@ export class ReadRateLimiter {
     const key = keyOf(principal);
     const until = this.blockedUntil.get(key);
     if (until === undefined) return;
+    // The throttler's storage counts its windows on the wall clock, so the block is read on it too.
     const wait = until - Date.now();
     if (wait <= 0) {
       this.blockedUntil.delete(key);

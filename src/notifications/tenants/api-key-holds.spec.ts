@@ -1,4 +1,5 @@
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { systemClock } from '../clock';
 import { ApiKeyHolds } from './api-key-holds';
 import type { Principal } from './principal';
 
@@ -6,7 +7,7 @@ const key = (apiKeyId: string): Principal => ({ kind: 'tenant', tenantId: 't', a
 
 describe('ApiKeyHolds', () => {
   it("aborts the request's own signal when its key is revoked, and says so", () => {
-    const holds = new ApiKeyHolds();
+    const holds = new ApiKeyHolds({ clock: systemClock });
     const request = new AbortController();
     const hold = holds.hold(key('k'), request);
 
@@ -21,7 +22,7 @@ describe('ApiKeyHolds', () => {
   });
 
   it('does not call a client that left revoked, and a revocation after that changes nothing', () => {
-    const holds = new ApiKeyHolds();
+    const holds = new ApiKeyHolds({ clock: systemClock });
     const request = new AbortController();
     const hold = holds.hold(key('k'), request);
 
@@ -34,7 +35,7 @@ describe('ApiKeyHolds', () => {
   });
 
   it('forgets a released hold: revoking its key later aborts nothing', () => {
-    const holds = new ApiKeyHolds();
+    const holds = new ApiKeyHolds({ clock: systemClock });
     const request = new AbortController();
     const other = new AbortController();
     holds.hold(key('k'), request).release();
@@ -49,14 +50,27 @@ describe('ApiKeyHolds', () => {
   });
 
   it('refuses a hold on a key revoked moments ago', () => {
-    const holds = new ApiKeyHolds();
+    const holds = new ApiKeyHolds({ clock: systemClock });
     holds.revoke('k');
 
     expect(() => holds.hold(key('k'))).toThrow(NotificationsError);
   });
 
+  it('forgets a revocation a minute later, on its clock', () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const holds = new ApiKeyHolds({ clock: { now: () => new Date(now) } });
+    holds.revoke('k');
+    now += 59_999;
+    expect(() => holds.hold(key('k'))).toThrow(NotificationsError);
+
+    now += 1;
+    const hold = holds.hold(key('k'));
+    expect(holds.heldKeys()).toEqual(['k']);
+    hold.release();
+  });
+
   it('never revokes the admin token, and makes a controller when given none', () => {
-    const holds = new ApiKeyHolds();
+    const holds = new ApiKeyHolds({ clock: systemClock });
     const hold = holds.hold({ kind: 'admin' });
 
     expect(hold.signal.aborted).toBe(false);

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { RESOLVED_OPTIONS } from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { invalidCredentials } from './invalid-credentials';
 import type { Principal } from './principal';
 
@@ -61,6 +63,10 @@ export class ApiKeyHolds {
   /** Keys revoked lately, with when to forget them. */
   private readonly revokedLately = new Map<string, number>();
 
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: Pick<ResolvedNotificationsOptions, 'clock'>,
+  ) {}
+
   /** Ids of the keys with something held open right now. */
   heldKeys(): string[] {
     return [...this.byKey.keys()];
@@ -87,7 +93,7 @@ export class ApiKeyHolds {
 
   /** Ends everything the key holds open, and refuses holds it starts for a while after. */
   revoke(apiKeyId: string): void {
-    this.revokedLately.set(apiKeyId, Date.now() + REMEMBER_REVOKED_MS);
+    this.revokedLately.set(apiKeyId, this.options.clock.now().getTime() + REMEMBER_REVOKED_MS);
     const holds = this.byKey.get(apiKeyId);
     this.byKey.delete(apiKeyId);
     for (const controller of holds ?? []) controller.abort(KEY_REVOKED);
@@ -95,7 +101,7 @@ export class ApiKeyHolds {
 
   private forgetOldRevocations(): void {
     if (this.revokedLately.size === 0) return;
-    const now = Date.now();
+    const now = this.options.clock.now().getTime();
     for (const [keyId, until] of this.revokedLately) {
       if (until <= now) this.revokedLately.delete(keyId);
     }
