@@ -71,7 +71,7 @@ function announceKept(kept: KeptSecret[], adminToken: string, logger: Logger): v
 async function bootstrap(): Promise<void> {
   const { config, kept } = await settleConfig();
   // One pino logger for Nest, Fastify and Herald, set before the database is prepared so that
-  // even the start-up and migration lines are JSON.
+  // even the start-up and migration lines go through it.
   const pinoLogger = createServiceLogger(config.logLevel);
   const nestLogger = new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: pinoLogger } }), {});
   Logger.overrideLogger(nestLogger);
