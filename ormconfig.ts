@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from './src/config/load-config';
-import { readEnvironment } from './src/config/read-environment';
+import { readConfig } from './src/config/herald-config.module';
 import { buildDataSourceOptions } from './src/database/data-source-options';
 
-/** The DataSource the TypeORM CLI uses (`npm run migration:run`). */
-export default new DataSource(buildDataSourceOptions(loadConfig(readEnvironment()).databaseUrl));
+/** The DataSource the TypeORM CLI uses (`npm run migration:run`), configured as the service is. */
+export default readConfig().then(
+  (config) => new DataSource(buildDataSourceOptions(config.databaseUrl)),
+);

@@ -6,16 +6,19 @@ import { AppModule } from './app.module';
 import { ConfigError } from './config/config-error';
 import type { SettledConfig } from './config/herald-config';
 import { keepGeneratedSecrets, type KeptSecret } from './config/keep-generated-secrets';
-import { loadConfig } from './config/load-config';
-import { readEnvironment } from './config/read-environment';
+import { readConfig } from './config/herald-config.module';
 import { prepareDatabase } from './database/prepare-database';
 import { configureHttp } from './http/configure-http';
 import { createHttpAdapter } from './http/create-http-adapter';
 import { createServiceLogger } from './logging/service-logger';
 
-function readConfig(): { config: SettledConfig; kept: KeptSecret[] } {
+/**
+ * The validated configuration (see readConfig), with the secrets the environment left unset kept
+ * in HERALD_DATA_DIR. An invalid environment prints every problem and exits 1.
+ */
+async function settleConfig(): Promise<{ config: SettledConfig; kept: KeptSecret[] }> {
   try {
-    return keepGeneratedSecrets(loadConfig(readEnvironment()));
+    return keepGeneratedSecrets(await readConfig());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -66,9 +69,9 @@ function announceKept(kept: KeptSecret[], adminToken: string, logger: Logger): v
 }
 
 async function bootstrap(): Promise<void> {
-  const { config, kept } = readConfig();
+  const { config, kept } = await settleConfig();
   // One pino logger for Nest, Fastify and Herald, set before the database is prepared so that
-  // even the start-up and migration lines are JSON.
+  // even the start-up and migration lines go through it.
   const pinoLogger = createServiceLogger(config.logLevel);
   const nestLogger = new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: pinoLogger } }), {});
   Logger.overrideLogger(nestLogger);

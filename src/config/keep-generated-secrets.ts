@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseEncryptionKey } from '../notifications';
 import { ConfigError } from './config-error';
 import type { HeraldConfig, SettledConfig } from './herald-config';
-import { checkAdminToken } from './load-config';
+import { checkAdminToken } from './variable-parsers';
 
 /** A secret that came from `HERALD_DATA_DIR` rather than from the environment. */
 export interface KeptSecret {

@@ -6,6 +6,7 @@ import {
   type Logger,
   type LoggerOptions,
 } from 'pino';
+import { build as prettyStream } from 'pino-pretty';
 import type { LogLevel } from '../config/herald-config';
 
 /**
@@ -38,11 +39,59 @@ interface LoggedRequest {
 export const currentRequestId = new AsyncLocalStorage<string>();
 
 /**
- * The service's one pino logger: JSON lines on stdout at `level`, with credentials and secrets
- * redacted (to `destination` instead, in tests). Nest, Fastify and Herald all write through it; a
- * line written while a request is handled carries the request's id as `reqId`.
+ * Where the service's lines go when no destination is given: readable lines (pino-pretty) when
+ * `stdout` is a terminal, as under `npm start` in development; otherwise undefined, for pino's own
+ * JSON lines on stdout (a pipe, a file, a log collector).
  */
-export function createServiceLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function terminalDestination(
+  stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+): DestinationStream | undefined {
+  if (!stdout.isTTY) return undefined;
+  return prettyStream({
+    destination: stdout,
+    // Written before the call returns, so a line logged just before process.exit is not lost.
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context,reqId,req,res,responseTime',
+    messageFormat: readableMessage,
+  });
+}
+
+/**
+ * `[context] message`, then for a request line its method, URL, status and time, and last the
+ * request's id: a request line carries it as `req.id`, a line logged on a request's behalf as `reqId`.
+ */
+function readableMessage(line: Record<string, unknown>, messageKey: string): string {
+  const { context, reqId, req, res, responseTime } = line as Partial<{
+    context: string;
+    reqId: string;
+    req: LoggedRequest;
+    res: { statusCode: number };
+    responseTime: number;
+  }>;
+  const id = reqId ?? req?.id;
+  return [
+    context && `[${context}]`,
+    typeof line[messageKey] === 'string' ? line[messageKey] : '',
+    req && `${req.method} ${req.url}`,
+    res && String(res.statusCode),
+    responseTime !== undefined && `${responseTime} ms`,
+    id && `(${id})`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/**
+ * The service's one pino logger at `level`, with credentials and secrets redacted, writing to
+ * `destination`: by default JSON lines on stdout, or readable lines on a terminal (see
+ * terminalDestination). Nest, Fastify and Herald all write through it; a line written while a
+ * request is handled carries the request's id as `reqId`.
+ */
+export function createServiceLogger(
+  level: LogLevel,
+  destination: DestinationStream | undefined = terminalDestination(),
+): Logger {
   const options: LoggerOptions = {
     level,
     timestamp: stdTimeFunctions.isoTime,
