@@ -1,15 +1,5 @@
 /** @type {import('jest').Config} */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
-// @nestjs/config ships ES modules only. Node requires them as they are; Jest's CommonJS runtime
-// cannot, so its files are compiled to CommonJS like ours.
-const transform = {
-  '^.+\\.ts$': tsJest,
-  '/@nestjs/config/.+\\.js$': [
-    'ts-jest',
-    { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true },
-  ],
-};
-const transformIgnorePatterns = ['/node_modules/(?!@nestjs/config/)'];
 // The examples import the package by name, exactly as a host app would.
 const moduleNameMapper = {
   '^nestjs-herald$': '<rootDir>/src/notifications/index.ts',
@@ -24,8 +14,7 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
-      transform,
-      transformIgnorePatterns,
+      transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
     },
     {
@@ -33,8 +22,7 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      transform,
-      transformIgnorePatterns,
+      transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -46,7 +46,8 @@ const SERVICE_ONLY = [
   'nestjs-pino',
   '@bull-board/api',
   '@nestjs/terminus',
-  'dotenv',
+  '@nestjs/config',
+  'pino-pretty',
   '@fastify/helmet',
 ];
 
