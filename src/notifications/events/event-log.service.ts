@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { formatCursor } from '../common/cursor';
-import type { TopicFilter } from '../common/topic-filter';
+import { formatCursor } from '../common/cursors/cursor';
+import type { TopicFilter } from '../common/topics/topic-filter';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';

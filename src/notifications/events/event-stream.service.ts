@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { parseCursor } from '../common/cursor';
-import { TopicFilter } from '../common/topic-filter';
+import { parseCursor } from '../common/cursors/cursor';
+import { TopicFilter } from '../common/topics/topic-filter';
 import { takeOverResponse } from '../http/raw-http';
 import { HeldPollLimiter } from '../limits/held-poll-limiter';
 import { ReadRateLimiter } from '../limits/read-rate-limiter';

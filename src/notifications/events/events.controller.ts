@@ -18,11 +18,11 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-errors.decorator';
-import { createValidationPipe } from '../common/validation.pipe';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { createValidationPipe } from '../http/validation.pipe';
 import { HeraldExceptionFilter } from '../http/herald-exception.filter';
 import { rawResponse } from '../http/raw-http';
-import { UuidParam } from '../common/uuid-param.decorator';
+import { UuidParam } from '../http/uuid-param.decorator';
 import { Access, CurrentPrincipal } from '../tenants/access.decorator';
 import type { Principal } from '../tenants/principal';
 import { EventPageDto, serializeEventPage } from './dto/event-page.dto';
@@ -33,7 +33,7 @@ import { StoredEventDto, toStoredEventDto } from './dto/stored-event.dto';
 import { EventStreamService } from './event-stream.service';
 import { EventsService } from './events.service';
 import { StreamEventsQuery } from './dto/stream-events.query';
-import { ClientGone } from '../common/client-gone.decorator';
+import { ClientGone } from '../http/client-gone.decorator';
 import { RateLimit } from '../limits/rate-limit.decorator';
 
 /** Publishing events and reading them by cursor. */

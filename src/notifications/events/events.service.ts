@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { parseCursor } from '../common/cursor';
-import { TopicFilter } from '../common/topic-filter';
+import { parseCursor } from '../common/cursors/cursor';
+import { TopicFilter } from '../common/topics/topic-filter';
 import { ReadRateLimiter } from '../limits/read-rate-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { formatCursor } from '../common/cursor';
-import type { TopicFilter } from '../common/topic-filter';
+import { formatCursor } from '../common/cursors/cursor';
+import type { TopicFilter } from '../common/topics/topic-filter';
 import { HeldPollLimiter } from '../limits/held-poll-limiter';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';

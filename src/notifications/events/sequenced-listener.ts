@@ -8,7 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { ListenLoop } from '../common/listen-loop';
+import { ListenLoop } from '../common/postgres/listen-loop';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import { RESOLVED_OPTIONS, SEQUENCED_CHANNEL } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';

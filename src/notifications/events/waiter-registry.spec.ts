@@ -1,4 +1,4 @@
-import { TopicFilter } from '../common/topic-filter';
+import { TopicFilter } from '../common/topics/topic-filter';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import { resolveNotificationsOptions } from '../notifications.options';
 import type { Waiter, WaitOutcome } from './waiter';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { TopicFilter } from '../common/topic-filter';
+import type { TopicFilter } from '../common/topics/topic-filter';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import type { LoggedEvent } from './event-log.service';
 import { createWaiterDeadlines, Waiter } from './waiter';

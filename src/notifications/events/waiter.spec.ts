@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { TopicFilter } from '../common/topic-filter';
+import { TopicFilter } from '../common/topics/topic-filter';
 import type { LoggedEvent } from './event-log.service';
 import { createWaiterDeadlines, Waiter, type WaitOutcome } from './waiter';
 import { WokenEvents } from './woken-events';

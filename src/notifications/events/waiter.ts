@@ -1,4 +1,4 @@
-import type { TopicFilter } from '../common/topic-filter';
+import type { TopicFilter } from '../common/topics/topic-filter';
 import { type Deadline, DeadlineQueue } from './deadline-queue';
 import type { WokenEvents } from './woken-events';
 

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_RESPONSE_HEADERS } from '../common/api-response-headers';
+import { API_RESPONSE_HEADERS } from './api-response-headers';
 import { bodyParserError } from './body-parser-errors';
 import { toErrorBody } from './error-body';
 import { isRouteOf, routeMatcher, routeTemplates } from './herald-routes';

@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import { bodyParserError } from './body-parser-errors';
-import { isDatabaseUnavailable, isUnstorableText } from './database-unavailable';
+import { isDatabaseUnavailable, isUnstorableText } from '../common/postgres/database-unavailable';
 import { ERROR_STATUS, STATUS_CODE } from './error-status';
 
 /** The body of every error answer: `{ statusCode, error, message, code }` and any details. */

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { isTopic, TOPIC_MAX_LENGTH } from '../common/topic';
+import { isTopic, TOPIC_MAX_LENGTH } from '../common/topics/topic';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import { PUBLISHED_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
@@ -16,10 +16,10 @@ import {
   type PublishOptions,
   type PublishedEvent,
 } from './publish.types';
-import { findUnstorable } from '../common/storable-json';
-import { pgPoolOf } from '../common/pg-pool';
-import { sqlStateOf } from '../http/database-unavailable';
-import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
+import { findUnstorable } from '../common/postgres/storable-json';
+import { pgPoolOf } from '../common/postgres/pg-pool';
+import { sqlStateOf } from '../common/postgres/database-unavailable';
+import { runPrepared, type PreparedStatement } from '../common/postgres/prepared-statement';
 import { HERALD } from '../database/herald-names';
 
 interface InsertedRow {

@@ -9,8 +9,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { runPrepared, type PreparedStatement } from '../common/prepared-statement';
-import { ReconnectingSession, untilAborted } from '../common/reconnecting-session';
+import { runPrepared, type PreparedStatement } from '../common/postgres/prepared-statement';
+import { ReconnectingSession, untilAborted } from '../common/postgres/reconnecting-session';
 import { Signal } from '../common/signal';
 import {
   PUBLISHED_CHANNEL,

@@ -1,7 +1,7 @@
 import { SetMetadata, UseGuards, applyDecorators, createParamDecorator } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors } from '../http/api-errors.decorator';
 import { RateLimitGuard } from '../limits/rate-limit.guard';
 import { ApiKeyGuard } from './api-key.guard';
 import type { AccessLevel, AuthenticatedRequest, Principal } from './principal';

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ListenLoop } from '../common/listen-loop';
+import { ListenLoop } from '../common/postgres/listen-loop';
 import { API_KEY_REVOKED_CHANNEL, HTTP_MOUNTED } from '../notifications.constants';
 import { ApiKeysService } from './api-keys.service';
 

@@ -9,11 +9,11 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-errors.decorator';
-import { createValidationPipe } from '../common/validation.pipe';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { createValidationPipe } from '../http/validation.pipe';
 import { HeraldExceptionFilter } from '../http/herald-exception.filter';
-import { UuidParam } from '../common/uuid-param.decorator';
-import { EmptyBodyPipe } from '../common/empty-body.pipe';
+import { UuidParam } from '../http/uuid-param.decorator';
+import { EmptyBodyPipe } from '../http/empty-body.pipe';
 import { Access } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { CreateTenantDto } from './dto/create-tenant.dto';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { AsSent } from '../../common/as-sent.decorator';
-import { TOPIC_MAX_LENGTH, TOPIC_REGEX } from '../../common/topic';
+import { AsSent } from '../../http/as-sent.decorator';
+import { TOPIC_MAX_LENGTH, TOPIC_REGEX } from '../../common/topics/topic';
 import { PAYLOAD_NOT_OBJECT } from '../../publisher/publish.types';
 
 /** Body of `POST /v1/events`. */

@@ -10,8 +10,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { QueryInteger } from '../../common/query-integer.decorator';
-import { MAX_TOPICS, TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX } from '../../common/topic';
+import { QueryInteger } from '../../http/query-integer.decorator';
+import { MAX_TOPICS, TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX } from '../../common/topics/topic';
 
 /** Query of `GET /v1/events`. */
 export class ReadEventsQuery {

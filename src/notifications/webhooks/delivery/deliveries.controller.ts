@@ -10,10 +10,10 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/api-errors.decorator';
-import { EmptyBodyPipe } from '../../common/empty-body.pipe';
-import { UuidParam } from '../../common/uuid-param.decorator';
-import { createValidationPipe } from '../../common/validation.pipe';
+import { ApiErrors } from '../../http/api-errors.decorator';
+import { EmptyBodyPipe } from '../../http/empty-body.pipe';
+import { UuidParam } from '../../http/uuid-param.decorator';
+import { createValidationPipe } from '../../http/validation.pipe';
 import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
 import { Access } from '../../tenants/access.decorator';
 import { CurrentTenant } from '../../tenants/current-tenant.decorator';

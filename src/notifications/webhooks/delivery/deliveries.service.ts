@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { In, type DataSource, type EntityManager, type Repository } from 'typeorm';
-import { parseCursor } from '../../common/cursor';
-import { keysetPage } from '../../common/keyset-page';
+import { parseCursor } from '../../common/cursors/cursor';
+import { keysetPage } from '../../common/cursors/keyset-page';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';

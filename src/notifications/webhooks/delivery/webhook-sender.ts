@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { request, type Dispatcher } from 'undici';
-import { toStorableText } from '../../common/storable-json';
+import { toStorableText } from '../../common/postgres/storable-json';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { RESOLVED_OPTIONS } from '../../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../../notifications.options';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { queryPrepared, type PreparedStatement } from '../../../common/prepared-statement';
+import { queryPrepared, type PreparedStatement } from '../../../common/postgres/prepared-statement';
 import { HERALD } from '../../../database/herald-names';
 
 /** A delivery claimed for one attempt, with everything the attempt needs. */

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { runPrepared, type PreparedStatement } from '../../../common/prepared-statement';
+import { runPrepared, type PreparedStatement } from '../../../common/postgres/prepared-statement';
 import type { DeliveryHint } from '../delivery-queue';
 import { SUBSCRIPTION_WANTS_EVENT, TOPIC_MATCHES } from './subscription-wants-event';
 import { HERALD } from '../../../database/herald-names';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { queryPrepared, type PreparedStatement } from '../../../common/prepared-statement';
+import { queryPrepared, type PreparedStatement } from '../../../common/postgres/prepared-statement';
 import type { AttemptResult } from '../attempt-result';
 import type { ClaimedDelivery } from './claimed';
 import { HERALD } from '../../../database/herald-names';

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQuery } from '../../../common/page-query';
+import { PageQuery } from '../../../common/cursors/page-query';
 import type { DeliveryStatus } from '../delivery.entity';
 
 /** Query of `GET /v1/subscriptions/:id/deliveries`. */

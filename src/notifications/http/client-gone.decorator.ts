@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { rawResponse } from '../http/raw-http';
+import { rawResponse } from './raw-http';
 
 /** Where a response keeps the controller its 'close' listener aborts. */
 const CONTROLLER = Symbol('clientGone');

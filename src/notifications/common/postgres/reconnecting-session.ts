@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createPgClient } from './pg-client';
-import { Signal } from './signal';
+import { Signal } from '../signal';
 
 /**
  * What a {@link ReconnectingSession} runs on each connection it makes. `ended` aborts when the

@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import { asSentProperties } from './as-sent.decorator';
-import { findUnstorable } from './storable-json';
+import { findUnstorable } from '../common/postgres/storable-json';
 
 function describe(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {

@@ -1,5 +1,5 @@
 import { isUUID } from 'class-validator';
-import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 
 /** A keyset position in a list ordered by (createdAt, id). */
 export interface PagePosition {

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { QueryInteger } from './query-integer.decorator';
+import { QueryInteger } from '../../http/query-integer.decorator';
 
 /** `?limit=&cursor=` of paginated lists. */
 export class PageQuery {

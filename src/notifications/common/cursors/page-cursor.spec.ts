@@ -1,4 +1,4 @@
-import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
 const ID = '0192f0a4-6b1e-7c3a-9d2e-5f6a7b8c9d0e';

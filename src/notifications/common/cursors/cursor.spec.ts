@@ -1,4 +1,4 @@
-import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import { formatCursor, parseCursor } from './cursor';
 
 /** Runs `fn` and returns the NotificationsError it throws; fails on anything else. */

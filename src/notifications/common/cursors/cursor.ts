@@ -1,4 +1,4 @@
-import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
+import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 
 const MAX_POSITION = 9223372036854775807n;
 
