@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { get } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import request from 'supertest';
-import { TOPIC_PATTERN_REGEX } from '../src/notifications/common/topic';
+import { TOPIC_PATTERN_REGEX } from '../src/notifications/common/topics/topic';
 import { countRows, type RowCounts } from './utils/count-rows';
 import { createSubscription, type TestSubscription } from './utils/create-subscription';
 import { createTenant, type TestTenant } from './utils/create-tenant';

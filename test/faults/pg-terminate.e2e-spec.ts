@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { handleDroppedConnections } from '../../src/notifications/common/handle-dropped-connections';
+import { handleDroppedConnections } from '../../src/notifications/common/postgres/handle-dropped-connections';
 import { createSubscription } from '../utils/create-subscription';
 import { createTenant } from '../utils/create-tenant';
 import { expectEachDelivered } from '../utils/expect-each-delivered';
@@ -18,7 +18,7 @@ import { startRedisServer, type RedisServer } from '../utils/redis-server';
 import { spawnHerald, type HeraldProcess } from '../utils/spawn-herald';
 import { TEST_ADMIN_TOKEN, type HeraldEndpoint } from '../utils/test-app';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
-import { pgPoolOf } from '../../src/notifications/common/pg-pool';
+import { pgPoolOf } from '../../src/notifications/common/postgres/pg-pool';
 
 /** Events published in all; the connections are terminated after 20, 45 and 70 of them. */
 const EVENTS = 120;
