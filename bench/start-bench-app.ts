@@ -50,7 +50,7 @@ export async function startBenchApp(
     createHttpAdapter(logger),
     { bodyParser: false, logger: ['error', 'warn'] },
   );
-  await configureHttp(app);
+  configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };

@@ -83,7 +83,7 @@ async function bootstrap(): Promise<void> {
     createHttpAdapter(pinoLogger),
     { bodyParser: false, logger: nestLogger },
   );
-  await configureHttp(app);
+  configureHttp(app);
   if (config.roles.has('api')) {
     await app.listen(config.port, '0.0.0.0');
     logger.log(`Listening on port ${config.port}; API docs at /docs`);

@@ -48,7 +48,7 @@ const SERVICE_ONLY = [
   '@nestjs/terminus',
   '@nestjs/config',
   'pino-pretty',
-  '@fastify/helmet',
+  'helmet',
 ];
 
 /** One host app copied into a folder of its own, with the tarball and its dependencies installed. */

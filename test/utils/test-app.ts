@@ -78,7 +78,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     createHttpAdapter(logger),
     { bodyParser: false, logger: ['error', 'warn'] },
   );
-  await configureHttp(app);
+  configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
