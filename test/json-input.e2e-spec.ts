@@ -596,7 +596,15 @@ describe('JSON input: a 2xx gives back what was sent, a 4xx names what is wrong'
               // string or number, naming JSON); the ids of the 404s are made up.
               const named =
                 response.status === 400
-                  ? [...route.fields, ...body.keys, 'body', 'JSON', 'object']
+                  ? // A key that is no identifier is named as a JSON string, in a path.
+                    [
+                      ...route.fields,
+                      ...body.keys,
+                      ...body.keys.map((key) => JSON.stringify(key)),
+                      'body',
+                      'JSON',
+                      'object',
+                    ]
                   : [''];
               await expectRefused(response, named, before);
               if (stateBefore) expect(await state()).toEqual(stateBefore);

@@ -218,7 +218,9 @@ describe('the package as a user installs it', () => {
         'CHANGELOG.md',
       ]),
     );
-    expect(packed.entryCount).toBeLessThan(300);
+    // A .js and a .d.ts per library source file (about 150 of them): a stray folder (sources,
+    // specs, maps) would double it.
+    expect(packed.entryCount).toBeLessThan(400);
   });
 
   it('ships a client entry that imports nothing at all, so it runs in browsers as in Node', async () => {
