@@ -77,7 +77,10 @@ export class WebhookSender {
       return { startedAt, error: secrets.message, durationMs: elapsed() };
     }
     const body = webhookBody(delivery);
+    // The subscription's own headers first: the API refuses every name Herald sets, and should one
+    // be stored by hand, Herald's still wins. The signature does not cover them.
     const headers = {
+      ...delivery.headers,
       'content-type': 'application/json',
       'user-agent': 'Herald-Webhooks/1',
       ...signWebhook({

@@ -25,6 +25,10 @@ export class SubscriptionEntity {
   @Column('text', { nullable: true })
   description!: string | null;
 
+  /** Sent on every request to `url`; checked by the API (no name Herald sets). */
+  @Column('jsonb', { default: () => "'{}'" })
+  headers!: Record<string, string>;
+
   @Column('boolean')
   enabled!: boolean;
 

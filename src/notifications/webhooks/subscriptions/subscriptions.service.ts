@@ -10,6 +10,7 @@ import type { ResolvedNotificationsOptions } from '../../notifications.options';
 import { DestinationGuard, DestinationNotAllowedError } from '../destinations/destination-guard';
 import { generateWebhookSecret } from '../secrets/webhook-secret';
 import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
+import { webhookHeadersProblem } from './dto/is-webhook-headers.decorator';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { currentSlot, openSecrets, previousSlot, type OpenSecrets } from '../secrets/open-secrets';
 import { SecretBox, SigningSecretError } from '../secrets/secret-box';
@@ -34,6 +35,7 @@ export class SubscriptionsService {
     tenantId: string,
     dto: CreateSubscriptionDto,
   ): Promise<{ subscription: SubscriptionEntity; secret: string }> {
+    const headers = checkHeaders(dto.headers ?? {});
     const url = await this.checkUrl(dto.url);
     const secret = dto.secret ?? generateWebhookSecret();
     // The id is chosen here, not by Postgres, because the sealed secret is bound to it.
@@ -47,6 +49,7 @@ export class SubscriptionsService {
           url,
           topics: unique(dto.topics),
           description: dto.description ?? null,
+          headers,
           enabled: true,
           secret: this.box.seal(secret, currentSlot(id)),
         }),
@@ -98,7 +101,10 @@ export class SubscriptionsService {
     return subscription;
   }
 
-  /** Changes url, topics, description or enabled; enabling forgets why it was disabled. */
+  /**
+   * Changes url, topics, description, headers (all of them at once) or enabled; enabling forgets
+   * why it was disabled.
+   */
   async update(
     tenantId: string,
     id: string,
@@ -108,6 +114,7 @@ export class SubscriptionsService {
     if (dto.url !== undefined) subscription.url = await this.checkUrl(dto.url);
     if (dto.topics !== undefined) subscription.topics = unique(dto.topics);
     if (dto.description !== undefined) subscription.description = dto.description;
+    if (dto.headers !== undefined) subscription.headers = checkHeaders(dto.headers);
     if (dto.enabled !== undefined && dto.enabled !== subscription.enabled) {
       subscription.enabled = dto.enabled;
       subscription.disabledReason = dto.enabled ? null : 'disabled by its owner';
@@ -191,6 +198,13 @@ export class SubscriptionsService {
       );
     }
   }
+}
+
+/** The headers as given, or `validation_failed` naming the header at fault. */
+function checkHeaders(headers: Record<string, string>): Record<string, string> {
+  const problem = webhookHeadersProblem(headers);
+  if (problem) throw new NotificationsError(NotificationsErrorCode.ValidationFailed, problem);
+  return headers;
 }
 
 function unique(topics: string[]): string[] {

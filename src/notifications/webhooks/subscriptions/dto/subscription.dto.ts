@@ -15,6 +15,14 @@ export class SubscriptionDto {
   @ApiProperty({ type: String, nullable: true })
   description!: string | null;
 
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'x-api-key': 'k_live_123' },
+    description: 'Sent on every request to this URL; `{}` when none',
+  })
+  headers!: Record<string, string>;
+
   @ApiProperty()
   enabled!: boolean;
 
@@ -41,6 +49,7 @@ export function toSubscriptionDto(subscription: SubscriptionEntity): Subscriptio
     url: subscription.url,
     topics: subscription.topics,
     description: subscription.description,
+    headers: subscription.headers,
     enabled: subscription.enabled,
     disabledReason: subscription.disabledReason,
     createdAt: subscription.createdAt.toISOString(),
