@@ -86,6 +86,13 @@ const CASES: [string, BadRequest][] = [
   ['POST /v1/subscriptions: a header Herald sets', { method: 'post', path: subscriptions, json: subscribe({ headers: { 'webhook-id': 'x' } }), ...invalid('webhook-id') }],
   ['POST /v1/subscriptions: 21 headers', { method: 'post', path: subscriptions, json: subscribe({ headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-h${i}`, 'v'])) }), ...invalid('headers') }],
 
+  // A subscription's uid, and naming a subscription by id or uid.
+  ['POST /v1/subscriptions: a uid with a space', { method: 'post', path: subscriptions, json: subscribe({ uid: 'a b' }), ...invalid('uid') }],
+  ['POST /v1/subscriptions: a uid of 257 characters', { method: 'post', path: subscriptions, json: subscribe({ uid: 'u'.repeat(257) }), ...invalid('uid') }],
+  ['POST /v1/subscriptions: a uid that is an object', { method: 'post', path: subscriptions, json: subscribe({ uid: { a: 1 } }), ...invalid('uid') }],
+  ['GET /v1/subscriptions/:id: neither a UUID nor a uid', { method: 'get', path: () => '/v1/subscriptions/a%20b', ...invalid('id') }],
+  ['DELETE /v1/subscriptions/:id: 257 characters', { method: 'delete', path: () => `/v1/subscriptions/${'u'.repeat(257)}`, ...invalid('id') }],
+
   // Unknown body fields.
   ['POST /v1/tenants: an unknown field', { method: 'post', path: tenants, as: 'admin', json: { name: 'x', plan: 'gold' }, ...invalid('plan') }],
   ['POST /v1/events: an unknown field', { method: 'post', path: events, json: { topic: 'a.b', payload: {}, priority: 1 }, ...invalid('priority') }],

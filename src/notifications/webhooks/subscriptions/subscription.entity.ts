@@ -16,6 +16,10 @@ export class SubscriptionEntity {
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
 
+  /** The client's own id for this registration, unique in the tenant (a partial unique index). */
+  @Column('text', { nullable: true })
+  uid!: string | null;
+
   @Column('text')
   url!: string;
 

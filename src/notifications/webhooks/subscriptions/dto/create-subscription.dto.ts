@@ -19,6 +19,9 @@ import {
 /** Standard Webhooks secrets: `whsec_` and 24 to 64 bytes in base64. */
 export const WEBHOOK_SECRET_REGEX = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
+/** A subscription's `uid`: 1 to 256 characters of `A-Z a-z 0-9 - _ .`. */
+export const SUBSCRIPTION_UID_REGEX = /^[A-Za-z0-9._-]{1,256}$/;
+
 /** Body of `POST /v1/subscriptions`. */
 export class CreateSubscriptionDto {
   @ApiProperty({ example: 'https://example.com/webhooks/herald', maxLength: 2048 })
@@ -77,4 +80,21 @@ export class CreateSubscriptionDto {
   @AsSent()
   @IsWebhookHeaders()
   headers?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: 'order-sync.eu-1',
+    pattern: SUBSCRIPTION_UID_REGEX.source,
+    maxLength: 256,
+    description:
+      'Your own id for this registration, unique in the tenant: registering again with it and ' +
+      'the same settings answers 200 with the subscription already made (and its secret), with ' +
+      'other settings 409 `subscription_uid_conflict`. Sent back in the `herald-subscription-uid` ' +
+      'header of every webhook, and accepted in place of the id in `/v1/subscriptions/:id`',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(SUBSCRIPTION_UID_REGEX, {
+    message: 'uid must be 1 to 256 characters of A-Z a-z 0-9 - _ .',
+  })
+  uid?: string;
 }

@@ -6,6 +6,14 @@ export class SubscriptionDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'order-sync.eu-1',
+    description: 'The id the client gave the registration, if any',
+  })
+  uid!: string | null;
+
   @ApiProperty({ example: 'https://example.com/webhooks/herald' })
   url!: string;
 
@@ -46,6 +54,7 @@ export class SubscriptionWithSecretDto extends SubscriptionDto {
 export function toSubscriptionDto(subscription: SubscriptionEntity): SubscriptionDto {
   return {
     id: subscription.id,
+    uid: subscription.uid,
     url: subscription.url,
     topics: subscription.topics,
     description: subscription.description,
