@@ -29,6 +29,8 @@ const apiKeysOf = (t: TestTenant) => `/v1/tenants/${t.tenantId}/api-keys`;
 const apiKey = (t: TestTenant) => `/v1/api-keys/${t.apiKeyId}`;
 const events = () => '/v1/events';
 const event = () => `/v1/events/${SOME_UUID}`;
+const subscriptions = () => '/v1/subscriptions';
+const subscribe = (extra: object) => ({ url: 'http://127.0.0.1:9/hook', topics: ['*'], ...extra });
 
 const TRUNCATED_JSON = { body: '{"name": "x", ', type: 'application/json' };
 const json = (body: string) => ({ body, type: 'application/json' });
@@ -77,6 +79,20 @@ const CASES: [string, BadRequest][] = [
   ['POST /v1/events: a text/plain body', { method: 'post', path: events, raw: { body: '{"topic":"a.b","payload":{}}', type: 'text/plain' }, ...invalid('topic') }],
   ['POST /v1/events: an unsupported charset', { method: 'post', path: events, raw: { body: '{"topic":"a.b","payload":{}}', type: 'application/json; charset=x-unknown' }, status: 415, code: 'unsupported_media_type' }],
 
+  // A subscription's custom headers.
+  ['POST /v1/subscriptions: headers is a string', { method: 'post', path: subscriptions, json: subscribe({ headers: 'x-api-key: k' }), ...invalid('headers') }],
+  ['POST /v1/subscriptions: a header name with a space', { method: 'post', path: subscriptions, json: subscribe({ headers: { 'x api': 'k' } }), ...invalid('x api') }],
+  ['POST /v1/subscriptions: a header value with CR LF', { method: 'post', path: subscriptions, json: subscribe({ headers: { 'x-api-key': 'k\r\nx-evil: 1' } }), ...invalid('x-api-key') }],
+  ['POST /v1/subscriptions: a header Herald sets', { method: 'post', path: subscriptions, json: subscribe({ headers: { 'webhook-id': 'x' } }), ...invalid('webhook-id') }],
+  ['POST /v1/subscriptions: 21 headers', { method: 'post', path: subscriptions, json: subscribe({ headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-h${i}`, 'v'])) }), ...invalid('headers') }],
+
+  // A subscription's uid, and naming a subscription by id or uid.
+  ['POST /v1/subscriptions: a uid with a space', { method: 'post', path: subscriptions, json: subscribe({ uid: 'a b' }), ...invalid('uid') }],
+  ['POST /v1/subscriptions: a uid of 257 characters', { method: 'post', path: subscriptions, json: subscribe({ uid: 'u'.repeat(257) }), ...invalid('uid') }],
+  ['POST /v1/subscriptions: a uid that is an object', { method: 'post', path: subscriptions, json: subscribe({ uid: { a: 1 } }), ...invalid('uid') }],
+  ['GET /v1/subscriptions/:id: neither a UUID nor a uid', { method: 'get', path: () => '/v1/subscriptions/a%20b', ...invalid('id') }],
+  ['DELETE /v1/subscriptions/:id: 257 characters', { method: 'delete', path: () => `/v1/subscriptions/${'u'.repeat(257)}`, ...invalid('id') }],
+
   // Unknown body fields.
   ['POST /v1/tenants: an unknown field', { method: 'post', path: tenants, as: 'admin', json: { name: 'x', plan: 'gold' }, ...invalid('plan') }],
   ['POST /v1/events: an unknown field', { method: 'post', path: events, json: { topic: 'a.b', payload: {}, priority: 1 }, ...invalid('priority') }],
@@ -120,6 +136,7 @@ interface RowCounts {
   apiKeys: number;
   revokedKeys: number;
   events: number;
+  subscriptions: number;
 }
 
 describe('bad input gets a clear 4xx and changes nothing', () => {
@@ -145,7 +162,8 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       SELECT (SELECT count(*)::int FROM herald.tenants) AS "tenants",
              (SELECT count(*)::int FROM herald.api_keys) AS "apiKeys",
              (SELECT count(*)::int FROM herald.api_keys WHERE revoked_at IS NOT NULL) AS "revokedKeys",
-             (SELECT count(*)::int FROM herald.events) AS "events"`);
+             (SELECT count(*)::int FROM herald.events) AS "events",
+             (SELECT count(*)::int FROM herald.subscriptions) AS "subscriptions"`);
     return rows[0];
   }
 

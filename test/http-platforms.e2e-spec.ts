@@ -148,9 +148,17 @@ describe.each<[HttpPlatform, string]>([
       const created = await request(host.baseUrl)
         .post('/v1/subscriptions')
         .set(tenant.auth)
-        .send({ url: 'http://127.0.0.1:9/hook', topics: ['never.published'] })
+        .send({ url: 'http://127.0.0.1:9/hook', topics: ['never.published'], uid: 'platform' })
         .expect(201);
       expect(created.body.secret).toMatch(/^whsec_/);
+      // Registering again answers 200, a status the route chooses as it goes.
+      const again = await request(host.baseUrl)
+        .post('/v1/subscriptions')
+        .set(tenant.auth)
+        .send({ url: 'http://127.0.0.1:9/hook', topics: ['never.published'], uid: 'platform' })
+        .expect(200);
+      expect(again.body).toEqual(created.body);
+      await request(host.baseUrl).get('/v1/subscriptions/platform').set(tenant.auth).expect(200);
       const list = await request(host.baseUrl)
         .get('/v1/subscriptions')
         .set(tenant.auth)

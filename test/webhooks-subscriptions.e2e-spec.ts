@@ -60,9 +60,11 @@ describe('webhook subscriptions API', () => {
         .expect(201);
       expect(response.body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        uid: null,
         url: receiver.url,
         topics: ['order.*', 'invoice.paid'],
         description: 'sync',
+        headers: {},
         enabled: true,
         disabledReason: null,
         createdAt: expect.any(String),
@@ -218,12 +220,13 @@ describe('webhook subscriptions API', () => {
       expect(secrets.body).toEqual({ secret, previousSecret: null, previousSecretExpiresAt: null });
     });
 
-    it('answers 404 for an unknown id and 400 for an id that is not a uuid', async () => {
+    it('answers 404 for an unknown id or uid and 400 for what can be neither', async () => {
       const tenant = await createTenant(herald);
       const missing = await api().get(`/v1/subscriptions/${UNKNOWN_ID}`).set(tenant.auth);
       expect(missing.status).toBe(404);
       expect(missing.body.code).toBe('subscription_not_found');
-      await api().get('/v1/subscriptions/nope').set(tenant.auth).expect(400);
+      await api().get('/v1/subscriptions/nope').set(tenant.auth).expect(404);
+      await api().get('/v1/subscriptions/not%20a%20uid').set(tenant.auth).expect(400);
     });
   });
 

@@ -12,6 +12,12 @@ import { RequestLog } from '../logging/request-log';
 export const BODY_LIMIT = 1024 * 1024;
 
 /**
+ * The longest path parameter Fastify routes (its default is 100): a subscription's uid, up to 256
+ * characters, names it in the path, and one too long is refused with a 400 naming it.
+ */
+export const MAX_PARAM_LENGTH = 1024;
+
+/**
  * The service's HTTP platform: Fastify, writing through the service's logger. Its request line is
  * {@link RequestLog}'s, one per request when it ends, and a request gets no child logger of its
  * own: lines logged on its behalf carry its id as `reqId` instead (see `useRequestIds`).
@@ -19,6 +25,7 @@ export const BODY_LIMIT = 1024 * 1024;
 export function createHttpAdapter(logger: Logger): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     loggerInstance: logger,
     logController: new RequestLog(),
     genReqId: requestIdOf,

@@ -21,6 +21,7 @@ export enum NotificationsErrorCode {
   RateLimited = 'rate_limited',
   TooManyPolls = 'too_many_polls',
   SubscriptionLimitReached = 'subscription_limit_reached',
+  SubscriptionUidConflict = 'subscription_uid_conflict',
   SigningSecretUnavailable = 'signing_secret_unavailable',
 }
 

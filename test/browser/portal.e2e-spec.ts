@@ -108,6 +108,8 @@ describe('consumer portal, in Chromium', () => {
     await page.getByLabel('Endpoint URL').fill(receiver.url);
     await page.getByLabel('Topics').fill('order.*');
     await page.getByLabel('Description').fill('Order sync');
+    await page.getByLabel('Headers').fill('x-api-key: k1\n\nx-route:  eu west ');
+    await page.getByLabel('Registration id').fill('portal.order-sync');
     await portal.button('Create').click();
     await page.getByRole('heading', { name: 'Order sync' }).waitFor();
     await portal.subscription(receiver.url).waitFor();
@@ -123,6 +125,12 @@ describe('consumer portal, in Chromium', () => {
     const firstAttempt = portal.attempts(created.id).first();
     await firstAttempt.filter({ hasText: '200' }).filter({ hasText: 'thanks' }).waitFor();
     expect(await firstAttempt.locator('td[data-label="Duration"]').textContent()).toMatch(/ ms$/);
+    expect(receiver.received[0].headers).toMatchObject({
+      'x-api-key': 'k1',
+      'x-route': 'eu west',
+      'herald-subscription-uid': 'portal.order-sync',
+    });
+    await page.getByText('uid portal.order-sync').waitFor();
     await portal.liveEvent('order.created').waitFor();
     await saveScreenshot(page, 'subscriptions');
 
@@ -175,14 +183,21 @@ describe('consumer portal, in Chromium', () => {
     expect(await page.getByLabel('Topics').inputValue()).toBe('order.*');
     await page.getByLabel('Topics').fill('invoice.*, order.created');
     await page.getByLabel('Description').fill('Billing');
+    // A uid is given on create only; headers can be changed.
+    expect(await page.getByLabel('Registration id').isVisible()).toBe(false);
+    await page.getByLabel('Headers').fill('x-route: eu');
     await portal.button('Save').click();
     await item.filter({ hasText: 'Topics: invoice.*, order.created' }).waitFor();
     const edited = await api.get(`/v1/subscriptions/${sub.id}`).set(tenant.auth).expect(200);
     expect(edited.body).toMatchObject({
       topics: ['invoice.*', 'order.created'],
       description: 'Billing',
+      headers: { 'x-route': 'eu' },
       enabled: true,
     });
+    await portal.button('Edit', item).click();
+    expect(await page.getByLabel('Headers').inputValue()).toBe('x-route: eu');
+    await portal.button('Cancel').click();
 
     await portal.button('Disable', item).click();
     await item.filter({ hasText: 'Disabled' }).waitFor();

@@ -10,8 +10,9 @@ const DESCRIPTIONS: Record<number, string> = {
   410: 'The cursor is older than the retention (`cursor_expired`, with `oldestCursor`)',
   413: 'The payload is larger than allowed (`payload_too_large`)',
   409:
-    'The tenant has as many subscriptions as allowed (`subscription_limit_reached`), or no ' +
-    'configured encryption key opens the signing secret (`signing_secret_unavailable`)',
+    'The tenant has as many subscriptions as allowed (`subscription_limit_reached`), a ' +
+    'subscription with this `uid` exists with other settings (`subscription_uid_conflict`), or ' +
+    'no configured encryption key opens the signing secret (`signing_secret_unavailable`)',
   422: 'The idempotency key was used with another body (`idempotency_key_reused`)',
   429:
     'Over the rate limit of these credentials (`rate_limited`) or, for long polls and streams, ' +

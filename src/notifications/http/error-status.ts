@@ -21,6 +21,7 @@ export const ERROR_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
   [NotificationsErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
   [NotificationsErrorCode.TooManyPolls]: HttpStatus.TOO_MANY_REQUESTS,
   [NotificationsErrorCode.SubscriptionLimitReached]: HttpStatus.CONFLICT,
+  [NotificationsErrorCode.SubscriptionUidConflict]: HttpStatus.CONFLICT,
   [NotificationsErrorCode.SigningSecretUnavailable]: HttpStatus.CONFLICT,
 };
 

@@ -362,8 +362,13 @@ function showSubscriptionForm(subscription) {
     : 'New subscription';
   $('subscription-submit').textContent = subscription ? 'Save' : 'Create';
   $('sub-enabled-row').hidden = !subscription;
+  // A uid is given on create only.
+  $('sub-uid-row').hidden = Boolean(subscription);
   $('subscription-form-error').hidden = true;
   if (subscription) {
+    /** @type {HTMLTextAreaElement} */ ($('sub-headers')).value = formatHeaders(
+      subscription.headers,
+    );
     /** @type {HTMLInputElement} */ ($('sub-url')).value = subscription.url;
     /** @type {HTMLInputElement} */ ($('sub-topics')).value = subscription.topics.join(', ');
     /** @type {HTMLInputElement} */ ($('sub-description')).value = subscription.description ?? '';
@@ -388,13 +393,21 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
     .map((topic) => topic.trim())
     .filter((topic) => topic.length > 0);
   const description = /** @type {HTMLInputElement} */ ($('sub-description')).value.trim();
+  const uid = /** @type {HTMLInputElement} */ ($('sub-uid')).value.trim();
   error.hidden = true;
   submit.disabled = true;
   try {
+    const headers = parseHeaders(/** @type {HTMLTextAreaElement} */ ($('sub-headers')).value);
     const editingId = state.editingId;
     if (editingId) {
       const enabled = /** @type {HTMLInputElement} */ ($('sub-enabled')).checked;
-      await api('PATCH', subscriptionPath(editingId), { url, topics, description, enabled });
+      await api('PATCH', subscriptionPath(editingId), {
+        url,
+        topics,
+        description,
+        headers,
+        enabled,
+      });
       hideSubscriptionForm();
       await loadSubscriptions();
       if (state.selectedId === editingId) drawDetailHeader();
@@ -405,6 +418,8 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
         url,
         topics,
         ...(description ? { description } : {}),
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+        ...(uid ? { uid } : {}),
       });
       hideSubscriptionForm();
       await loadSubscriptions();
@@ -419,6 +434,30 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
   } finally {
     submit.disabled = false;
   }
+}
+
+/**
+ * The headers typed in the form, one `name: value` a line; the server checks names and values.
+ * @param {string} text
+ * @returns {Record<string, string>}
+ */
+function parseHeaders(text) {
+  /** @type {Record<string, string>} */
+  const headers = {};
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`Headers, line ${index + 1}: write it as name: value`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  });
+  return headers;
+}
+
+/** @param {Record<string, string> | undefined} headers */
+function formatHeaders(headers) {
+  return Object.entries(headers ?? {})
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,7 +486,11 @@ function drawDetailHeader() {
   $('detail-url').textContent = subscription.url;
   $('detail-meta').textContent =
     `Topics: ${subscription.topics.join(', ')} · ` +
-    (subscription.enabled ? 'enabled' : 'disabled');
+    (subscription.enabled ? 'enabled' : 'disabled') +
+    (subscription.uid ? ` · uid ${subscription.uid}` : '') +
+    (Object.keys(subscription.headers ?? {}).length > 0
+      ? ` · headers: ${Object.keys(subscription.headers).join(', ')}`
+      : '');
 }
 
 function closeDetail() {

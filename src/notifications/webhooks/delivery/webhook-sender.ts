@@ -77,9 +77,18 @@ export class WebhookSender {
       return { startedAt, error: secrets.message, durationMs: elapsed() };
     }
     const body = webhookBody(delivery);
+    // The subscription's own headers first: the API refuses every name Herald sets, and should one
+    // be stored by hand, Herald's still wins. The signature does not cover them.
     const headers = {
+      ...delivery.headers,
       'content-type': 'application/json',
       'user-agent': 'Herald-Webhooks/1',
+      // Which registration this is, for a receiver behind one URL; not signed, as the custom
+      // headers are not: Standard Webhooks signs the id, the timestamp and the body.
+      'herald-subscription-id': delivery.subscription_id,
+      ...(delivery.subscription_uid === null
+        ? {}
+        : { 'herald-subscription-uid': delivery.subscription_uid }),
       ...signWebhook({
         id: delivery.event_id,
         // The receiver checks this against its own clock (Standard Webhooks' tolerance of a few

@@ -16,6 +16,10 @@ export class SubscriptionEntity {
   @Column('uuid', { name: 'tenant_id' })
   tenantId!: string;
 
+  /** The client's own id for this registration, unique in the tenant (a partial unique index). */
+  @Column('text', { nullable: true })
+  uid!: string | null;
+
   @Column('text')
   url!: string;
 
@@ -24,6 +28,10 @@ export class SubscriptionEntity {
 
   @Column('text', { nullable: true })
   description!: string | null;
+
+  /** Sent on every request to `url`; checked by the API (no name Herald sets). */
+  @Column('jsonb', { default: () => "'{}'" })
+  headers!: Record<string, string>;
 
   @Column('boolean')
   enabled!: boolean;

@@ -8,9 +8,11 @@ import {
   Patch,
   Post,
   Query,
+  Res,
   UseFilters,
   UsePipes,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -21,7 +23,6 @@ import {
 import { ApiErrors } from '../../http/api-errors.decorator';
 import { EmptyBodyPipe } from '../../http/empty-body.pipe';
 import { PageQuery } from '../../common/cursors/page-query';
-import { UuidParam } from '../../http/uuid-param.decorator';
 import { createValidationPipe } from '../../http/validation.pipe';
 import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
 import { Access } from '../../tenants/access.decorator';
@@ -35,6 +36,7 @@ import {
   toSubscriptionDto,
 } from './dto/subscription.dto';
 import { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { ApiSubscriptionRef, SubscriptionRefParam } from './subscription-ref-param.decorator';
 import { SubscriptionsService, type SubscriptionSecrets } from './subscriptions.service';
 
 function toSecretDto(secrets: SubscriptionSecrets): SubscriptionSecretDto {
@@ -51,18 +53,34 @@ function toSecretDto(secrets: SubscriptionSecrets): SubscriptionSecretDto {
 @UsePipes(createValidationPipe())
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
-  constructor(@Inject(SubscriptionsService) private readonly subscriptions: SubscriptionsService) {}
+  constructor(
+    @Inject(SubscriptionsService) private readonly subscriptions: SubscriptionsService,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register a webhook; the answer carries its whsec_ secret' })
-  @ApiCreatedResponse({ type: SubscriptionWithSecretDto })
+  @ApiOperation({
+    summary: 'Register a webhook; the answer carries its whsec_ secret',
+    description:
+      'With a `uid` registered before: the same url and topics (and description, headers and ' +
+      'secret where given) answer 200 with that subscription and its secret; other settings are ' +
+      '409 `subscription_uid_conflict`.',
+  })
+  @ApiCreatedResponse({ type: SubscriptionWithSecretDto, description: 'Registered' })
+  @ApiOkResponse({
+    type: SubscriptionWithSecretDto,
+    description: 'Registered before with this `uid` and these settings; nothing new was made',
+  })
   @ApiErrors(400, 409)
   async create(
     @CurrentTenant() tenantId: string,
     @Body() dto: CreateSubscriptionDto,
-  ): Promise<SubscriptionWithSecretDto> {
-    const { subscription, secret } = await this.subscriptions.create(tenantId, dto);
-    return { ...toSubscriptionDto(subscription), secret };
+    @Res() response: object,
+  ): Promise<void> {
+    const { subscription, secret, created } = await this.subscriptions.create(tenantId, dto);
+    const body: SubscriptionWithSecretDto = { ...toSubscriptionDto(subscription), secret };
+    // The status depends on the outcome, which a route's fixed @HttpCode cannot say.
+    this.adapterHost.httpAdapter.reply(response, body, created ? 201 : 200);
   }
 
   @Get()
@@ -78,23 +96,27 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a subscription (without its secret)' })
+  @ApiOperation({ summary: 'Read a subscription (without its secret), by its id or its uid' })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(400, 404)
+  @ApiSubscriptionRef()
   async get(
     @CurrentTenant() tenantId: string,
-    @UuidParam('id') id: string,
+    @SubscriptionRefParam('id') id: string,
   ): Promise<SubscriptionDto> {
     return toSubscriptionDto(await this.subscriptions.get(tenantId, id));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change url, topics, description or enabled' })
+  @ApiOperation({
+    summary: 'Change url, topics, description, headers or enabled; by id or uid',
+  })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(400, 404)
+  @ApiSubscriptionRef()
   async update(
     @CurrentTenant() tenantId: string,
-    @UuidParam('id') id: string,
+    @SubscriptionRefParam('id') id: string,
     @Body() dto: UpdateSubscriptionDto,
   ): Promise<SubscriptionDto> {
     return toSubscriptionDto(await this.subscriptions.update(tenantId, id, dto));
@@ -102,10 +124,11 @@ export class SubscriptionsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a subscription and its deliveries' })
+  @ApiOperation({ summary: 'Delete a subscription and its deliveries; by id or uid' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 404)
-  remove(@CurrentTenant() tenantId: string, @UuidParam('id') id: string): Promise<void> {
+  @ApiSubscriptionRef()
+  remove(@CurrentTenant() tenantId: string, @SubscriptionRefParam('id') id: string): Promise<void> {
     return this.subscriptions.remove(tenantId, id);
   }
 
@@ -113,9 +136,10 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Reveal the signing secrets' })
   @ApiOkResponse({ type: SubscriptionSecretDto })
   @ApiErrors(400, 404, 409)
+  @ApiSubscriptionRef()
   async readSecret(
     @CurrentTenant() tenantId: string,
-    @UuidParam('id') id: string,
+    @SubscriptionRefParam('id') id: string,
   ): Promise<SubscriptionSecretDto> {
     return toSecretDto(await this.subscriptions.readSecrets(tenantId, id));
   }
@@ -125,9 +149,10 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'New secret; the old one keeps signing beside it for 24 h' })
   @ApiOkResponse({ type: SubscriptionSecretDto })
   @ApiErrors(400, 404)
+  @ApiSubscriptionRef()
   async rotate(
     @CurrentTenant() tenantId: string,
-    @UuidParam('id') id: string,
+    @SubscriptionRefParam('id') id: string,
     @Body(EmptyBodyPipe) _body: unknown,
   ): Promise<SubscriptionSecretDto> {
     return toSecretDto(await this.subscriptions.rotateSecret(tenantId, id));

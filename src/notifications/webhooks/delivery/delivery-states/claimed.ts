@@ -6,6 +6,8 @@ import { HERALD } from '../../../database/herald-names';
 export interface ClaimedDelivery {
   id: string;
   subscription_id: string;
+  /** The client's own id of the subscription, sent back with every webhook when set. */
+  subscription_uid: string | null;
   /** The number of this attempt (1 for the first). */
   attempts: number;
   retries: number;
@@ -16,6 +18,8 @@ export interface ClaimedDelivery {
   created_at: Date;
   tenant_id: string;
   url: string;
+  /** The subscription's own headers, sent beside Herald's. */
+  headers: Record<string, string>;
   secret: Buffer;
   previous_secret: Buffer | null;
   previous_secret_expires_at: Date | null;
@@ -71,7 +75,7 @@ const CLAIM: PreparedStatement = {
   )
   SELECT c.id, c.subscription_id, c.attempts, c.retries, c.event_id, e.topic,
          e.payload::text AS payload, e.created_at, c.tenant_id,
-         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at
+         s.uid AS subscription_uid, s.url, s.headers, s.secret, s.previous_secret, s.previous_secret_expires_at
   FROM claimed c
   JOIN ${HERALD.events} e ON e.id = c.event_id
   JOIN ${HERALD.subscriptions} s ON s.id = c.subscription_id

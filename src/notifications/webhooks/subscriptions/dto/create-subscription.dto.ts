@@ -8,10 +8,19 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { AsSent } from '../../../http/as-sent.decorator';
 import { MAX_TOPICS, TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX } from '../../../common/topics/topic';
+import {
+  IsWebhookHeaders,
+  MAX_WEBHOOK_HEADERS,
+  MAX_WEBHOOK_HEADERS_BYTES,
+} from './is-webhook-headers.decorator';
 
 /** Standard Webhooks secrets: `whsec_` and 24 to 64 bytes in base64. */
 export const WEBHOOK_SECRET_REGEX = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
+
+/** A subscription's `uid`: 1 to 256 characters of `A-Z a-z 0-9 - _ .`. */
+export const SUBSCRIPTION_UID_REGEX = /^[A-Za-z0-9._-]{1,256}$/;
 
 /** Body of `POST /v1/subscriptions`. */
 export class CreateSubscriptionDto {
@@ -54,4 +63,38 @@ export class CreateSubscriptionDto {
     message: 'secret must be whsec_ followed by 24 to 64 bytes in base64',
   })
   secret?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    maxProperties: MAX_WEBHOOK_HEADERS,
+    example: { 'x-api-key': 'k_live_123' },
+    description:
+      'Headers sent on every request to this URL, outside the signature. Names are HTTP tokens; ' +
+      'values hold no CR, LF or other control characters; at most ' +
+      `${MAX_WEBHOOK_HEADERS} headers and ${MAX_WEBHOOK_HEADERS_BYTES} bytes in all. Names Herald ` +
+      'sets may not be given: content-type, content-length, host, user-agent, the connection ' +
+      'headers, webhook-* and herald-*',
+  })
+  @IsOptional()
+  @AsSent()
+  @IsWebhookHeaders()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: 'order-sync.eu-1',
+    pattern: SUBSCRIPTION_UID_REGEX.source,
+    maxLength: 256,
+    description:
+      'Your own id for this registration, unique in the tenant: registering again with it and ' +
+      'the same settings answers 200 with the subscription already made (and its secret), with ' +
+      'other settings 409 `subscription_uid_conflict`. Sent back in the `herald-subscription-uid` ' +
+      'header of every webhook, and accepted in place of the id in `/v1/subscriptions/:id`',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(SUBSCRIPTION_UID_REGEX, {
+    message: 'uid must be 1 to 256 characters of A-Z a-z 0-9 - _ .',
+  })
+  uid?: string;
 }

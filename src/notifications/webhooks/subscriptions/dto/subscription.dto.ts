@@ -6,6 +6,14 @@ export class SubscriptionDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'order-sync.eu-1',
+    description: 'The id the client gave the registration, if any',
+  })
+  uid!: string | null;
+
   @ApiProperty({ example: 'https://example.com/webhooks/herald' })
   url!: string;
 
@@ -14,6 +22,14 @@ export class SubscriptionDto {
 
   @ApiProperty({ type: String, nullable: true })
   description!: string | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'x-api-key': 'k_live_123' },
+    description: 'Sent on every request to this URL; `{}` when none',
+  })
+  headers!: Record<string, string>;
 
   @ApiProperty()
   enabled!: boolean;
@@ -38,9 +54,11 @@ export class SubscriptionWithSecretDto extends SubscriptionDto {
 export function toSubscriptionDto(subscription: SubscriptionEntity): SubscriptionDto {
   return {
     id: subscription.id,
+    uid: subscription.uid,
     url: subscription.url,
     topics: subscription.topics,
     description: subscription.description,
+    headers: subscription.headers,
     enabled: subscription.enabled,
     disabledReason: subscription.disabledReason,
     createdAt: subscription.createdAt.toISOString(),
