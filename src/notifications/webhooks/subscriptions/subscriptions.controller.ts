@@ -89,7 +89,7 @@ export class SubscriptionsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change url, topics, description or enabled' })
+  @ApiOperation({ summary: 'Change url, topics, description, rateLimit or enabled' })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(400, 404)
   async update(

@@ -47,6 +47,7 @@ export class SubscriptionsService {
           url,
           topics: unique(dto.topics),
           description: dto.description ?? null,
+          rateLimit: dto.rateLimit ?? null,
           enabled: true,
           secret: this.box.seal(secret, currentSlot(id)),
         }),
@@ -98,7 +99,9 @@ export class SubscriptionsService {
     return subscription;
   }
 
-  /** Changes url, topics, description or enabled; enabling forgets why it was disabled. */
+  /**
+   * Changes url, topics, description, rateLimit or enabled; enabling forgets why it was disabled.
+   */
   async update(
     tenantId: string,
     id: string,
@@ -108,6 +111,7 @@ export class SubscriptionsService {
     if (dto.url !== undefined) subscription.url = await this.checkUrl(dto.url);
     if (dto.topics !== undefined) subscription.topics = unique(dto.topics);
     if (dto.description !== undefined) subscription.description = dto.description;
+    if (dto.rateLimit !== undefined) subscription.rateLimit = dto.rateLimit;
     if (dto.enabled !== undefined && dto.enabled !== subscription.enabled) {
       subscription.enabled = dto.enabled;
       subscription.disabledReason = dto.enabled ? null : 'disabled by its owner';

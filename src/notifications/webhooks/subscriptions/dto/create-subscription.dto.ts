@@ -3,15 +3,21 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsInt,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
 } from 'class-validator';
 import { MAX_TOPICS, TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX } from '../../../common/topics/topic';
 
 /** Standard Webhooks secrets: `whsec_` and 24 to 64 bytes in base64. */
 export const WEBHOOK_SECRET_REGEX = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
+
+/** The highest `rateLimit` a subscription may set, in deliveries a second. */
+export const MAX_RATE_LIMIT = 10_000;
 
 /** Body of `POST /v1/subscriptions`. */
 export class CreateSubscriptionDto {
@@ -54,4 +60,20 @@ export class CreateSubscriptionDto {
     message: 'secret must be whsec_ followed by 24 to 64 bytes in base64',
   })
   secret?: string;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_RATE_LIMIT,
+    example: 50,
+    description:
+      'At most this many deliveries start in any second, across all workers; null (the default) ' +
+      'for no limit. Deliveries over the limit wait: they are not failures and use no attempt',
+  })
+  @IsOptional()
+  @IsInt({ message: 'rateLimit must be a whole number of deliveries a second, or null' })
+  @Min(1, { message: 'rateLimit must be at least 1, or null for no limit' })
+  @Max(MAX_RATE_LIMIT, { message: `rateLimit must be at most ${MAX_RATE_LIMIT}` })
+  rateLimit?: number | null;
 }

@@ -15,6 +15,14 @@ export class SubscriptionDto {
   @ApiProperty({ type: String, nullable: true })
   description!: string | null;
 
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 50,
+    description: 'Deliveries a second across all workers; null for no limit',
+  })
+  rateLimit!: number | null;
+
   @ApiProperty()
   enabled!: boolean;
 
@@ -41,6 +49,7 @@ export function toSubscriptionDto(subscription: SubscriptionEntity): Subscriptio
     url: subscription.url,
     topics: subscription.topics,
     description: subscription.description,
+    rateLimit: subscription.rateLimit,
     enabled: subscription.enabled,
     disabledReason: subscription.disabledReason,
     createdAt: subscription.createdAt.toISOString(),
