@@ -63,6 +63,7 @@ describe('webhook subscriptions API', () => {
         url: receiver.url,
         topics: ['order.*', 'invoice.paid'],
         description: 'sync',
+        rateLimit: null,
         enabled: true,
         disabledReason: null,
         createdAt: expect.any(String),
