@@ -175,13 +175,26 @@ describe('consumer portal, in Chromium', () => {
     expect(await page.getByLabel('Topics').inputValue()).toBe('order.*');
     await page.getByLabel('Topics').fill('invoice.*, order.created');
     await page.getByLabel('Description').fill('Billing');
+    expect(await page.getByLabel('Rate limit').inputValue()).toBe('');
+    await page.getByLabel('Rate limit').fill('20');
     await portal.button('Save').click();
     await item.filter({ hasText: 'Topics: invoice.*, order.created' }).waitFor();
+    await item.filter({ hasText: 'At most 20 deliveries a second' }).waitFor();
     const edited = await api.get(`/v1/subscriptions/${sub.id}`).set(tenant.auth).expect(200);
     expect(edited.body).toMatchObject({
       topics: ['invoice.*', 'order.created'],
       description: 'Billing',
+      rateLimit: 20,
       enabled: true,
+    });
+    // Emptied, the limit is removed.
+    await portal.button('Edit', item).click();
+    expect(await page.getByLabel('Rate limit').inputValue()).toBe('20');
+    await page.getByLabel('Rate limit').fill('');
+    await portal.button('Save').click();
+    await expectEventually(async () => {
+      const read = await api.get(`/v1/subscriptions/${sub.id}`).set(tenant.auth).expect(200);
+      expect(read.body.rateLimit).toBeNull();
     });
 
     await portal.button('Disable', item).click();

@@ -283,6 +283,9 @@ function subscriptionItem(subscription) {
       h('span', { class: 'url', id: urlId }, subscription.url),
       h('span', { class: 'topics' }, `Topics: ${subscription.topics.join(', ')}`),
       subscription.description ? h('span', { class: 'muted' }, subscription.description) : null,
+      subscription.rateLimit
+        ? h('span', { class: 'muted' }, `At most ${subscription.rateLimit} deliveries a second`)
+        : null,
       subscription.disabledReason
         ? h('span', { class: 'muted' }, `Disabled: ${subscription.disabledReason}`)
         : null,
@@ -367,6 +370,8 @@ function showSubscriptionForm(subscription) {
     /** @type {HTMLInputElement} */ ($('sub-url')).value = subscription.url;
     /** @type {HTMLInputElement} */ ($('sub-topics')).value = subscription.topics.join(', ');
     /** @type {HTMLInputElement} */ ($('sub-description')).value = subscription.description ?? '';
+    /** @type {HTMLInputElement} */ ($('sub-rate-limit')).value =
+      subscription.rateLimit === null ? '' : String(subscription.rateLimit);
     /** @type {HTMLInputElement} */ ($('sub-enabled')).checked = subscription.enabled;
   }
   form.hidden = false;
@@ -388,13 +393,22 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
     .map((topic) => topic.trim())
     .filter((topic) => topic.length > 0);
   const description = /** @type {HTMLInputElement} */ ($('sub-description')).value.trim();
+  // Empty is no limit; anything else goes as a number, and the API says what is wrong with it.
+  const rateText = /** @type {HTMLInputElement} */ ($('sub-rate-limit')).value.trim();
+  const rateLimit = rateText === '' ? null : Number(rateText);
   error.hidden = true;
   submit.disabled = true;
   try {
     const editingId = state.editingId;
     if (editingId) {
       const enabled = /** @type {HTMLInputElement} */ ($('sub-enabled')).checked;
-      await api('PATCH', subscriptionPath(editingId), { url, topics, description, enabled });
+      await api('PATCH', subscriptionPath(editingId), {
+        url,
+        topics,
+        description,
+        enabled,
+        rateLimit,
+      });
       hideSubscriptionForm();
       await loadSubscriptions();
       if (state.selectedId === editingId) drawDetailHeader();
@@ -405,6 +419,7 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
         url,
         topics,
         ...(description ? { description } : {}),
+        ...(rateLimit === null ? {} : { rateLimit }),
       });
       hideSubscriptionForm();
       await loadSubscriptions();
