@@ -48,9 +48,15 @@ export class SubscriptionRateLimiter implements OnModuleInit, OnModuleDestroy {
   private beat?: NodeJS.Timeout;
 
   constructor(
-    @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
+    @Inject(DeliveryQueue)
+    private readonly queue: Pick<DeliveryQueue, 'takeRateTokens' | 'workerBeat'>,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {}
+
+  /** Worker processes alive when Redis last answered, this one included. */
+  get workerCount(): number {
+    return this.workers;
+  }
 
   onModuleInit(): void {
     if (!this.options.runWorker) return;
