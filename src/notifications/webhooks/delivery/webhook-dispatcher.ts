@@ -248,6 +248,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private async startLimited(subscriptionId: string, drain: Drain, limit: number): Promise<number> {
     const tenantId = drain.tenantId;
     if (tenantId === undefined) return 0; // the subscription is gone
+    // Claimed ahead before the limit was set: handed back, to go out within it.
+    if (drain.ready.length > 0) await this.unclaim(drain.ready.splice(0).map((r) => r.delivery));
     const owner = { subscriptionId, tenantId };
     // Over the limit at the last look: a hint meanwhile changes nothing, so no need to ask again.
     const waitMs = drain.rateDueAt - performance.now();
