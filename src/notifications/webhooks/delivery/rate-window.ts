@@ -23,7 +23,8 @@ export class RateWindow {
     const granted = Math.max(0, Math.min(want, limit - used));
     if (granted > 0) this.grants.push({ at: now, count: granted });
     const oldest = this.grants[0];
-    const waitMs = granted < want && oldest ? Math.max(1, oldest.at + windowMs - now) : 0;
+    const waitMs =
+      granted < want && oldest ? Math.max(1, Math.ceil(oldest.at + windowMs - now)) : 0;
     return { granted, waitMs };
   }
 

@@ -32,8 +32,10 @@ const BEAT_TTL_MS = 3 * BEAT_MS;
  *
  * While Redis cannot be reached deliveries still go out, each process keeping a window of its
  * own at its share of the limit: the limit divided by the number of worker processes last seen
- * alive in Redis (each beats every 5 s). Together they stay within the limit, unless workers were
- * started while Redis was away, which each add a share. A share below one delivery a second is
+ * alive in Redis (each beats every 5 s), starting from what it sent itself in the last second.
+ * Together they stay within the limit, unless workers were started while Redis was away, which
+ * each add a share; only the second in which Redis goes (what the others sent is not known) or
+ * comes back (what the workers sent alone is not in Redis) may hold up to a limit more. A share below one delivery a second is
  * kept as one delivery per window stretched to fit (a limit of 1 over 3 workers: one per 3 s each).
  */
 @Injectable()
@@ -76,6 +78,10 @@ export class SubscriptionRateLimiter implements OnModuleInit, OnModuleDestroy {
     try {
       const take = await this.queue.takeRateTokens(subscriptionId, limit, want, WINDOW_MS, grantId);
       this.noteRedis(true);
+      // Noted here too, so that should Redis go away, this worker's own window starts with what
+      // it has just sent rather than empty.
+      if (take.granted > 0)
+        this.windowOf(subscriptionId).take(Infinity, take.granted, performance.now(), WINDOW_MS);
       return take;
     } catch (error) {
       this.noteRedis(false, error);
@@ -86,13 +92,18 @@ export class SubscriptionRateLimiter implements OnModuleInit, OnModuleDestroy {
   private takeLocally(subscriptionId: string, limit: number, want: number): RateTake {
     const share = limit / this.workers;
     // A share under one a second: one delivery per window as long as one a share takes.
-    const [cap, windowMs] = share >= 1 ? [Math.floor(share), WINDOW_MS] : [1, WINDOW_MS / share];
+    const [cap, windowMs] =
+      share >= 1 ? [Math.floor(share), WINDOW_MS] : [1, (WINDOW_MS * this.workers) / limit];
+    return this.windowOf(subscriptionId).take(cap, want, performance.now(), windowMs);
+  }
+
+  private windowOf(subscriptionId: string): RateWindow {
     let window = this.local.get(subscriptionId);
     if (!window) {
       window = new RateWindow();
       this.local.set(subscriptionId, window);
     }
-    return window.take(cap, want, performance.now(), windowMs);
+    return window;
   }
 
   private async beatOnce(): Promise<void> {
