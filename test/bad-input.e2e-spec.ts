@@ -8,7 +8,7 @@ const SOME_UUID = '00000000-0000-4000-8000-000000000000';
 
 /** One bad request, and the error it must get. */
 interface BadRequest {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** Built from the case's own tenant. */
   path: (tenant: TestTenant) => string;
   as?: 'admin' | 'tenant';
@@ -31,6 +31,8 @@ const events = () => '/v1/events';
 const event = () => `/v1/events/${SOME_UUID}`;
 const subscriptions = () => '/v1/subscriptions';
 const subscribe = (extra: object) => ({ url: 'http://127.0.0.1:9/hook', topics: ['*'], ...extra });
+const subscription = () => `/v1/subscriptions/${SOME_UUID}`;
+const HOOK = { url: 'https://example.com/hook', topics: ['a.b'] };
 
 const TRUNCATED_JSON = { body: '{"name": "x", ', type: 'application/json' };
 const json = (body: string) => ({ body, type: 'application/json' });
@@ -106,6 +108,16 @@ const CASES: [string, BadRequest][] = [
   ['DELETE /v1/api-keys/:id: a UUID with a suffix', { method: 'delete', path: (t) => `/v1/api-keys/${t.apiKeyId}x`, as: 'admin', ...invalid('id') }],
   ['GET /v1/events/:id: id is not a UUID', { method: 'get', path: () => '/v1/events/not-a-uuid', ...invalid('id') }],
   ['GET /v1/events/:id: id is an SQL fragment', { method: 'get', path: () => "/v1/events/'%20OR%201=1--", ...invalid('id') }],
+
+  // A subscription's rateLimit: a whole number from 1 to 10,000, or null.
+  ['POST /v1/subscriptions: rateLimit 0', { method: 'post', path: subscriptions, json: { ...HOOK, rateLimit: 0 }, ...invalid('rateLimit') }],
+  ['POST /v1/subscriptions: rateLimit negative', { method: 'post', path: subscriptions, json: { ...HOOK, rateLimit: -5 }, ...invalid('rateLimit') }],
+  ['POST /v1/subscriptions: rateLimit a fraction', { method: 'post', path: subscriptions, json: { ...HOOK, rateLimit: 2.5 }, ...invalid('rateLimit') }],
+  ['POST /v1/subscriptions: rateLimit a string', { method: 'post', path: subscriptions, json: { ...HOOK, rateLimit: '5' }, ...invalid('rateLimit') }],
+  ['POST /v1/subscriptions: rateLimit over 10,000', { method: 'post', path: subscriptions, json: { ...HOOK, rateLimit: 10_001 }, ...invalid('rateLimit') }],
+  ['POST /v1/subscriptions: rateLimit beyond an int4', { method: 'post', path: subscriptions, json: { ...HOOK, rateLimit: 2 ** 53 }, ...invalid('rateLimit') }],
+  ['PATCH /v1/subscriptions/:id: rateLimit 0', { method: 'patch', path: subscription, json: { rateLimit: 0 }, ...invalid('rateLimit') }],
+  ['PATCH /v1/subscriptions/:id: rateLimit true', { method: 'patch', path: subscription, json: { rateLimit: true }, ...invalid('rateLimit') }],
 
   // Bad query values of GET /v1/events.
   ['GET /v1/events: after=abc', badQuery('after=abc', 'after')],

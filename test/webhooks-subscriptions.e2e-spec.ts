@@ -65,6 +65,7 @@ describe('webhook subscriptions API', () => {
         topics: ['order.*', 'invoice.paid'],
         description: 'sync',
         headers: {},
+        rateLimit: null,
         enabled: true,
         disabledReason: null,
         createdAt: expect.any(String),

@@ -55,6 +55,7 @@ import { DeliveryTelemetry } from './webhooks/delivery/delivery-telemetry';
 import { DestinationGuard } from './webhooks/destinations/destination-guard';
 import { ReplayPager } from './webhooks/delivery/replay-pager';
 import { WebhookDispatcher } from './webhooks/delivery/webhook-dispatcher';
+import { SubscriptionRateLimiter } from './webhooks/delivery/subscription-rate-limiter';
 import { WebhookSender } from './webhooks/delivery/webhook-sender';
 import { createSecretBox, requireEncryptionKey } from './webhooks/secrets/create-secret-box';
 import { SecretBox } from './webhooks/secrets/secret-box';
@@ -125,6 +126,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     DeliveryRecorder,
     WebhookSender,
     WebhookDispatcher,
+    SubscriptionRateLimiter,
     DeliveryProcessor,
     DeliverySweeper,
     DeliveryTelemetry,

@@ -186,18 +186,29 @@ describe('consumer portal, in Chromium', () => {
     // A uid is given on create only; headers can be changed.
     expect(await page.getByLabel('Registration id').isVisible()).toBe(false);
     await page.getByLabel('Headers').fill('x-route: eu');
+    expect(await page.getByLabel('Rate limit').inputValue()).toBe('');
+    await page.getByLabel('Rate limit').fill('20');
     await portal.button('Save').click();
     await item.filter({ hasText: 'Topics: invoice.*, order.created' }).waitFor();
+    await item.filter({ hasText: 'At most 20 deliveries a second' }).waitFor();
     const edited = await api.get(`/v1/subscriptions/${sub.id}`).set(tenant.auth).expect(200);
     expect(edited.body).toMatchObject({
       topics: ['invoice.*', 'order.created'],
       description: 'Billing',
       headers: { 'x-route': 'eu' },
+      rateLimit: 20,
       enabled: true,
     });
     await portal.button('Edit', item).click();
     expect(await page.getByLabel('Headers').inputValue()).toBe('x-route: eu');
-    await portal.button('Cancel').click();
+    // Emptied, the limit is removed.
+    expect(await page.getByLabel('Rate limit').inputValue()).toBe('20');
+    await page.getByLabel('Rate limit').fill('');
+    await portal.button('Save').click();
+    await expectEventually(async () => {
+      const read = await api.get(`/v1/subscriptions/${sub.id}`).set(tenant.auth).expect(200);
+      expect(read.body.rateLimit).toBeNull();
+    });
 
     await portal.button('Disable', item).click();
     await item.filter({ hasText: 'Disabled' }).waitFor();

@@ -7,6 +7,7 @@ import { EventsTenantCheck1763850000000 } from './migrations/1763850000000-event
 import { BoundedFanOut1763860000000 } from './migrations/1763860000000-bounded-fan-out';
 import { SubscriptionHeaders1763870000000 } from './migrations/1763870000000-subscription-headers';
 import { SubscriptionUid1763880000000 } from './migrations/1763880000000-subscription-uid';
+import { SubscriptionRateLimit1763890000000 } from './migrations/1763890000000-subscription-rate-limit';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   BoundedFanOut1763860000000,
   SubscriptionHeaders1763870000000,
   SubscriptionUid1763880000000,
+  SubscriptionRateLimit1763890000000,
 ];

@@ -283,6 +283,9 @@ function subscriptionItem(subscription) {
       h('span', { class: 'url', id: urlId }, subscription.url),
       h('span', { class: 'topics' }, `Topics: ${subscription.topics.join(', ')}`),
       subscription.description ? h('span', { class: 'muted' }, subscription.description) : null,
+      subscription.rateLimit
+        ? h('span', { class: 'muted' }, `At most ${subscription.rateLimit} deliveries a second`)
+        : null,
       subscription.disabledReason
         ? h('span', { class: 'muted' }, `Disabled: ${subscription.disabledReason}`)
         : null,
@@ -372,6 +375,8 @@ function showSubscriptionForm(subscription) {
     /** @type {HTMLInputElement} */ ($('sub-url')).value = subscription.url;
     /** @type {HTMLInputElement} */ ($('sub-topics')).value = subscription.topics.join(', ');
     /** @type {HTMLInputElement} */ ($('sub-description')).value = subscription.description ?? '';
+    /** @type {HTMLInputElement} */ ($('sub-rate-limit')).value =
+      subscription.rateLimit === null ? '' : String(subscription.rateLimit);
     /** @type {HTMLInputElement} */ ($('sub-enabled')).checked = subscription.enabled;
   }
   form.hidden = false;
@@ -394,6 +399,9 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
     .filter((topic) => topic.length > 0);
   const description = /** @type {HTMLInputElement} */ ($('sub-description')).value.trim();
   const uid = /** @type {HTMLInputElement} */ ($('sub-uid')).value.trim();
+  // Empty is no limit; anything else goes as a number, and the API says what is wrong with it.
+  const rateText = /** @type {HTMLInputElement} */ ($('sub-rate-limit')).value.trim();
+  const rateLimit = rateText === '' ? null : Number(rateText);
   error.hidden = true;
   submit.disabled = true;
   try {
@@ -407,6 +415,7 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
         description,
         headers,
         enabled,
+        rateLimit,
       });
       hideSubscriptionForm();
       await loadSubscriptions();
@@ -420,6 +429,7 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
         ...(description ? { description } : {}),
         ...(Object.keys(headers).length > 0 ? { headers } : {}),
         ...(uid ? { uid } : {}),
+        ...(rateLimit === null ? {} : { rateLimit }),
       });
       hideSubscriptionForm();
       await loadSubscriptions();

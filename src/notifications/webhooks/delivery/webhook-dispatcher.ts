@@ -11,8 +11,10 @@ import { AttemptNotRecordedError, DeliveryRecorder } from './delivery-recorder';
 import { claimDeliveries, type ClaimedDelivery } from './delivery-states/claimed';
 import { handBack } from './delivery-states/handed-back';
 import { msUntilNextDue } from './delivery-states/next-due';
+import { readRateLimit } from './delivery-states/subscription-rate-limit';
 import { DeliveryTelemetry } from './delivery-telemetry';
 import { InFlightLimiter, type SlotOwner } from './in-flight-limiter';
+import { SubscriptionRateLimiter } from './subscription-rate-limiter';
 import { WebhookSender, type Destination } from './webhook-sender';
 
 /**
@@ -51,7 +53,19 @@ interface Drain {
    * attempt at once instead of after a claim's round trip to Postgres.
    */
   readonly ready: Ready[];
+  /**
+   * The subscription's deliveries a second (null: no limit), read before the first claim and
+   * brought again by each claim; undefined until read.
+   */
+  rateLimit?: number | null;
+  /** When the rate limit, short of deliveries at the last look, has some again (performance.now). */
+  rateDueAt: number;
+  /** Slots the line kept for a rate-limited drain, which claims only into slots it holds. */
+  readonly reserved: (() => void)[];
 }
+
+/** {@link WebhookDispatcher.startLimited} waited (for its limit or a slot), and nothing was claimed. */
+const WAITED = -1;
 
 /**
  * Schedules webhooks. A queue job only says "subscription S may have deliveries due"; this process
@@ -78,6 +92,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     @Inject(DeliveryRecorder) private readonly recorder: DeliveryRecorder,
     @Inject(DeliveryTelemetry) private readonly telemetry: DeliveryTelemetry,
     @Inject(WebhookSender) private readonly sender: WebhookSender,
+    @Inject(SubscriptionRateLimiter) private readonly rateLimiter: SubscriptionRateLimiter,
     @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
   ) {
@@ -110,7 +125,13 @@ export class WebhookDispatcher implements OnModuleDestroy {
       running.wake.notify();
       return;
     }
-    const drain: Drain = { wake: new Signal(), hinted: false, ready: [] };
+    const drain: Drain = {
+      wake: new Signal(),
+      hinted: false,
+      ready: [],
+      rateDueAt: 0,
+      reserved: [],
+    };
     this.drains.set(subscriptionId, drain);
     const loop: Promise<void> = this.drain(subscriptionId, drain)
       .catch((error: unknown) =>
@@ -119,6 +140,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
       .finally(() => {
         this.drains.delete(subscriptionId);
         this.limiter.leave(ownerOf(subscriptionId, drain));
+        this.releaseReserved(drain);
         // Claimed but never started (shutdown, or a failed claim after earlier ones): handed back.
         return this.unclaim(drain.ready.splice(0).map((ready) => ready.delivery));
       });
@@ -146,36 +168,53 @@ export class WebhookDispatcher implements OnModuleDestroy {
     const cap = this.options.maxInFlightPerSubscription;
     let idle = false;
     while (!this.closing) {
-      this.startReady(subscriptionId, drain);
-      const free = this.limiter.free(ownerOf(subscriptionId, drain));
-      // While every slot of the process or of the tenant is taken, a subscription's deliveries
-      // wait for the others' too, which no lease bounds: then only one round is claimed ahead, as
-      // before the buffer. So too before the first claim, which tells the tenant.
-      const contended =
-        drain.tenantId === undefined ||
-        this.limiter.full ||
-        this.limiter.tenantFull(drain.tenantId);
-      const buffer = contended ? cap : cap * READY_ROUNDS;
-      const room = free + buffer - drain.ready.length;
-      // Claim to fill free slots, or when the deliveries ready behind busy ones run low.
-      if (room <= 0 || (free === 0 && drain.ready.length >= buffer / 2)) {
-        await drain.wake.wait(this.options.deliveryTimeout);
-        continue;
+      if (drain.rateLimit === undefined) {
+        const subscription = await readRateLimit(this.dataSource, subscriptionId);
+        drain.rateLimit = subscription?.rateLimit ?? null;
+        drain.tenantId ??= subscription?.tenantId;
       }
-      drain.hinted = false;
-      const claimed = await claimDeliveries(
-        this.dataSource,
-        subscriptionId,
-        room,
-        this.leaseMs,
-        this.options.retrySchedule.length,
-      );
-      if (claimed.length > 0) {
-        drain.tenantId ??= claimed[0].tenant_id;
-        const destination = this.sender.destination(claimed[0]);
-        drain.ready.push(...claimed.map((delivery) => ({ delivery, destination })));
-        idle = false;
-        continue;
+      if (drain.rateLimit !== null) {
+        const started = await this.startLimited(subscriptionId, drain, drain.rateLimit);
+        if (started === WAITED) continue;
+        if (started > 0) {
+          idle = false;
+          continue;
+        }
+      } else {
+        // Slots kept for it while it had a limit (one just removed) are not needed.
+        this.releaseReserved(drain);
+        this.startReady(subscriptionId, drain);
+        const free = this.limiter.free(ownerOf(subscriptionId, drain));
+        // While every slot of the process or of the tenant is taken, a subscription's deliveries
+        // wait for the others' too, which no lease bounds: then only one round is claimed ahead,
+        // as before the buffer. So too while the tenant is not known.
+        const contended =
+          drain.tenantId === undefined ||
+          this.limiter.full ||
+          this.limiter.tenantFull(drain.tenantId);
+        const buffer = contended ? cap : cap * READY_ROUNDS;
+        const room = free + buffer - drain.ready.length;
+        // Claim to fill free slots, or when the deliveries ready behind busy ones run low.
+        if (room <= 0 || (free === 0 && drain.ready.length >= buffer / 2)) {
+          await drain.wake.wait(this.options.deliveryTimeout);
+          continue;
+        }
+        drain.hinted = false;
+        const claimed = await claimDeliveries(
+          this.dataSource,
+          subscriptionId,
+          room,
+          this.leaseMs,
+          this.options.retrySchedule.length,
+        );
+        if (claimed.length > 0) {
+          drain.rateLimit = claimed[0].rate_limit;
+          drain.tenantId ??= claimed[0].tenant_id;
+          const destination = this.sender.destination(claimed[0]);
+          drain.ready.push(...claimed.map((delivery) => ({ delivery, destination })));
+          idle = false;
+          continue;
+        }
       }
       if (drain.hinted) continue;
       // Nothing due. With attempts in flight or ready, wait for a slot (a finished attempt may
@@ -195,6 +234,82 @@ export class WebhookDispatcher implements OnModuleDestroy {
       idle = true;
       await drain.wake.wait(IDLE_MS);
     }
+  }
+
+  /**
+   * One round of a rate-limited subscription's drain: takes the slots it may, claims as many due
+   * deliveries, takes that many from its rate limit and starts those at once in those slots; any
+   * the limit refused are handed back unattempted. A delivery thus starts right after the limit
+   * allowed it, never later in a queue for a slot. Over the limit the drain waits holding no slot
+   * and claiming nothing; with no slot free it waits for one of its own to end or, when the
+   * tenant's or the process's are all taken, in line for its turn (a slot kept for it in
+   * `reserved`). Returns how many deliveries it started (0: none was due), or {@link WAITED}.
+   */
+  private async startLimited(subscriptionId: string, drain: Drain, limit: number): Promise<number> {
+    const tenantId = drain.tenantId;
+    if (tenantId === undefined) return 0; // the subscription is gone
+    // Claimed ahead before the limit was set: handed back, to go out within it.
+    if (drain.ready.length > 0) await this.unclaim(drain.ready.splice(0).map((r) => r.delivery));
+    const owner = { subscriptionId, tenantId };
+    // Over the limit at the last look: a hint meanwhile changes nothing, so no need to ask again.
+    const waitMs = drain.rateDueAt - performance.now();
+    if (waitMs > 0) {
+      this.releaseReserved(drain);
+      await drain.wake.wait(Math.ceil(waitMs));
+      return WAITED;
+    }
+    const slots = drain.reserved.splice(0);
+    while (slots.length < this.options.maxInFlightPerSubscription && this.limiter.free(owner) > 0)
+      slots.push(this.limiter.acquire(owner));
+    if (slots.length === 0) {
+      if (this.limiter.full || this.limiter.tenantFull(tenantId)) this.limiter.wait(owner);
+      await drain.wake.wait(this.options.deliveryTimeout);
+      return WAITED;
+    }
+    drain.hinted = false;
+    let claimed: ClaimedDelivery[];
+    try {
+      claimed = await claimDeliveries(
+        this.dataSource,
+        subscriptionId,
+        slots.length,
+        this.leaseMs,
+        this.options.retrySchedule.length,
+      );
+    } catch (error) {
+      for (const release of slots) release();
+      this.serveWaiting();
+      throw error;
+    }
+    // Asked for with the deliveries in hand, so that each starts right after its grant: what
+    // reaches the receiver keeps the spacing the limit gave the grants.
+    const grant =
+      claimed.length > 0 && !this.closing
+        ? await this.rateLimiter.take(subscriptionId, limit, claimed.length)
+        : { granted: 0, waitMs: 0 };
+    const sending = claimed.slice(0, grant.granted);
+    const over = claimed.slice(grant.granted);
+    for (const release of slots.splice(sending.length)) release();
+    if (sending.length > 0) {
+      drain.rateLimit = sending[0].rate_limit;
+      const destination = this.sender.destination(sending[0]);
+      sending.forEach((delivery, n) => this.start({ delivery, destination }, slots[n]));
+    }
+    this.serveWaiting();
+    if (claimed.length === 0) return 0;
+    if (over.length === 0) return sending.length;
+    // Over the limit (another worker took it first, or shutdown): handed back as they were, the
+    // attempt not counted; the drain comes back for them when the limit has room.
+    drain.rateDueAt = performance.now() + grant.waitMs;
+    await this.unclaim(over);
+    return sending.length > 0 ? sending.length : WAITED;
+  }
+
+  /** Gives back the slots kept for a rate-limited drain, for others to take. */
+  private releaseReserved(drain: Drain): void {
+    if (drain.reserved.length === 0) return;
+    for (const release of drain.reserved.splice(0)) release();
+    this.serveWaiting();
   }
 
   /**
@@ -232,8 +347,15 @@ export class WebhookDispatcher implements OnModuleDestroy {
       const next = this.limiter.next();
       if (next === undefined) return;
       const drain = this.drains.get(next.subscriptionId);
-      // Still ready after its turn: startReady puts it back in line, behind the others.
-      if (drain) this.startReady(next.subscriptionId, drain, 1);
+      if (!drain) continue;
+      if (drain.rateLimit === undefined || drain.rateLimit === null)
+        // Still ready after its turn: startReady puts it back in line, behind the others.
+        this.startReady(next.subscriptionId, drain, 1);
+      else {
+        // A rate-limited drain claims only into slots it holds: its turn is a slot kept for it.
+        drain.reserved.push(this.limiter.acquire(next));
+        drain.wake.notify();
+      }
     }
   }
 
@@ -248,11 +370,14 @@ export class WebhookDispatcher implements OnModuleDestroy {
     );
   }
 
-  private start({ delivery, destination }: Ready): void {
-    const release = this.limiter.acquire({
-      subscriptionId: delivery.subscription_id,
-      tenantId: delivery.tenant_id,
-    });
+  /** Starts the attempt in `slot` (a release of a slot already taken), or in a slot it takes. */
+  private start({ delivery, destination }: Ready, slot?: () => void): void {
+    const release =
+      slot ??
+      this.limiter.acquire({
+        subscriptionId: delivery.subscription_id,
+        tenantId: delivery.tenant_id,
+      });
     const attempt = this.send(delivery, destination, release).catch((error: unknown) => {
       // The lease runs out and the delivery is handed out again: at least once, never lost.
       if (error instanceof AttemptNotRecordedError) this.logger.error(error.message);

@@ -50,6 +50,10 @@ export class SubscriptionEntity {
   @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true })
   previousSecretExpiresAt!: Date | null;
 
+  /** Deliveries a second across all workers; null for no limit. */
+  @Column('integer', { name: 'rate_limit', nullable: true })
+  rateLimit!: number | null;
+
   /** First failed attempt since the last success; drives `HERALD_DISABLE_AFTER`. */
   @Column('timestamptz', { name: 'failing_since', nullable: true })
   failingSince!: Date | null;

@@ -109,7 +109,7 @@ export class SubscriptionsController {
 
   @Patch(':id')
   @ApiOperation({
-    summary: 'Change url, topics, description, headers or enabled; by id or uid',
+    summary: 'Change url, topics, description, headers, rateLimit or enabled; by id or uid',
   })
   @ApiOkResponse({ type: SubscriptionDto })
   @ApiErrors(400, 404)

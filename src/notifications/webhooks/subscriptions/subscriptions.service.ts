@@ -32,6 +32,7 @@ interface Registration {
   topics: string[];
   description?: string;
   headers?: Record<string, string>;
+  rateLimit?: number | null;
   secret?: string;
 }
 
@@ -65,6 +66,7 @@ export class SubscriptionsService {
       topics,
       description: dto.description,
       headers: dto.headers,
+      rateLimit: dto.rateLimit,
       secret: dto.secret,
     };
     const secret = dto.secret ?? generateWebhookSecret();
@@ -88,6 +90,7 @@ export class SubscriptionsService {
             topics,
             description: dto.description ?? null,
             headers,
+            rateLimit: dto.rateLimit ?? null,
             enabled: true,
             secret: this.box.seal(secret, currentSlot(id)),
           }),
@@ -115,7 +118,7 @@ export class SubscriptionsService {
 
   /**
    * The answer to registering `existing`'s uid again: the subscription and its secret when `wanted`
-   * asks for what it already is (url and topics, and description, headers and secret where given),
+   * asks for what it already is (url and topics, and description, headers, rateLimit and secret where given),
    * `subscription_uid_conflict` naming what differs otherwise.
    */
   private registeredAgain(existing: SubscriptionEntity, wanted: Registration): CreatedSubscription {
@@ -134,6 +137,7 @@ export class SubscriptionsService {
         wanted.description !== existing.description &&
         'description',
       wanted.headers !== undefined && !sameHeaders(wanted.headers, existing.headers) && 'headers',
+      wanted.rateLimit !== undefined && wanted.rateLimit !== existing.rateLimit && 'rateLimit',
     ].filter((field) => field !== false);
     if (differ.length > 0) throw conflict(differ);
     const { secret } = this.openSecrets(existing);
@@ -194,8 +198,8 @@ export class SubscriptionsService {
   }
 
   /**
-   * Changes url, topics, description, headers (all of them at once) or enabled; enabling forgets
-   * why it was disabled.
+   * Changes url, topics, description, headers (all of them at once), rateLimit or enabled;
+   * enabling forgets why it was disabled.
    */
   async update(
     tenantId: string,
@@ -207,6 +211,7 @@ export class SubscriptionsService {
     if (dto.topics !== undefined) subscription.topics = unique(dto.topics);
     if (dto.description !== undefined) subscription.description = dto.description;
     if (dto.headers !== undefined) subscription.headers = checkHeaders(dto.headers);
+    if (dto.rateLimit !== undefined) subscription.rateLimit = dto.rateLimit;
     if (dto.enabled !== undefined && dto.enabled !== subscription.enabled) {
       subscription.enabled = dto.enabled;
       subscription.disabledReason = dto.enabled ? null : 'disabled by its owner';

@@ -23,6 +23,8 @@ export interface ClaimedDelivery {
   secret: Buffer;
   previous_secret: Buffer | null;
   previous_secret_expires_at: Date | null;
+  /** The subscription's deliveries a second, or null for no limit. */
+  rate_limit: number | null;
 }
 
 // One statement claims a batch: due rows of one subscription that no one holds, locked with SKIP
@@ -75,7 +77,8 @@ const CLAIM: PreparedStatement = {
   )
   SELECT c.id, c.subscription_id, c.attempts, c.retries, c.event_id, e.topic,
          e.payload::text AS payload, e.created_at, c.tenant_id,
-         s.uid AS subscription_uid, s.url, s.headers, s.secret, s.previous_secret, s.previous_secret_expires_at
+         s.uid AS subscription_uid, s.url, s.headers, s.secret, s.previous_secret,
+         s.previous_secret_expires_at, s.rate_limit
   FROM claimed c
   JOIN ${HERALD.events} e ON e.id = c.event_id
   JOIN ${HERALD.subscriptions} s ON s.id = c.subscription_id

@@ -3,10 +3,13 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsInt,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
 } from 'class-validator';
 import { AsSent } from '../../../http/as-sent.decorator';
 import { MAX_TOPICS, TOPIC_MAX_LENGTH, TOPIC_PATTERN_REGEX } from '../../../common/topics/topic';
@@ -21,6 +24,8 @@ export const WEBHOOK_SECRET_REGEX = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
 /** A subscription's `uid`: 1 to 256 characters of `A-Z a-z 0-9 - _ .`. */
 export const SUBSCRIPTION_UID_REGEX = /^[A-Za-z0-9._-]{1,256}$/;
+/** The highest `rateLimit` a subscription may set, in deliveries a second. */
+export const MAX_RATE_LIMIT = 10_000;
 
 /** Body of `POST /v1/subscriptions`. */
 export class CreateSubscriptionDto {
@@ -97,4 +102,20 @@ export class CreateSubscriptionDto {
     message: 'uid must be 1 to 256 characters of A-Z a-z 0-9 - _ .',
   })
   uid?: string;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_RATE_LIMIT,
+    example: 50,
+    description:
+      'At most this many deliveries start in any second, across all workers; null (the default) ' +
+      'for no limit. Deliveries over the limit wait: they are not failures and use no attempt',
+  })
+  @IsOptional()
+  @IsInt({ message: 'rateLimit must be a whole number of deliveries a second, or null' })
+  @Min(1, { message: 'rateLimit must be at least 1, or null for no limit' })
+  @Max(MAX_RATE_LIMIT, { message: `rateLimit must be at most ${MAX_RATE_LIMIT}` })
+  rateLimit?: number | null;
 }

@@ -31,6 +31,14 @@ export class SubscriptionDto {
   })
   headers!: Record<string, string>;
 
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 50,
+    description: 'Deliveries a second across all workers; null for no limit',
+  })
+  rateLimit!: number | null;
+
   @ApiProperty()
   enabled!: boolean;
 
@@ -59,6 +67,7 @@ export function toSubscriptionDto(subscription: SubscriptionEntity): Subscriptio
     topics: subscription.topics,
     description: subscription.description,
     headers: subscription.headers,
+    rateLimit: subscription.rateLimit,
     enabled: subscription.enabled,
     disabledReason: subscription.disabledReason,
     createdAt: subscription.createdAt.toISOString(),
