@@ -66,6 +66,7 @@ describe('idempotent registration by uid', () => {
       ['topics', { topics: ['order.*', 'invoice.*'] }],
       ['description', { description: 'another' }],
       ['headers', { headers: { 'x-a': '2' } }],
+      ['rateLimit', { rateLimit: 5 }],
       ['secret', { secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}` }],
     ];
     for (const [field, change] of others) {
