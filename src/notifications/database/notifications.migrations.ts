@@ -5,6 +5,7 @@ import { SubscriptionDueIndex1763830000000 } from './migrations/1763830000000-su
 import { DeliveriesFillfactor1763840000000 } from './migrations/1763840000000-deliveries-fillfactor';
 import { EventsTenantCheck1763850000000 } from './migrations/1763850000000-events-tenant-check';
 import { BoundedFanOut1763860000000 } from './migrations/1763860000000-bounded-fan-out';
+import { PortalSessions1763900000000 } from './migrations/1763900000000-portal-sessions';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   DeliveriesFillfactor1763840000000,
   EventsTenantCheck1763850000000,
   BoundedFanOut1763860000000,
+  PortalSessions1763900000000,
 ];
