@@ -246,6 +246,20 @@ describe('portal sessions', () => {
       await api().get('/v1/events').query({ wait: 0 }).set(session.auth).expect(200);
     });
 
+    it('tells a session when it ends and whether it is read-only, and nobody else', async () => {
+      const session = await createSession(tenant, { ttl: 600, readOnly: true });
+      const current = await api().get('/v1/portal-sessions/current').set(session.auth).expect(200);
+      expect(current.body).toEqual({
+        id: session.id,
+        tenantId: tenant.tenantId,
+        expiresAt: session.expiresAt,
+        readOnly: true,
+      });
+      await api().get('/v1/portal-sessions/current').set(tenant.auth).expect(403);
+      await api().get('/v1/portal-sessions/current').set(admin()).expect(403);
+      await api().get('/v1/portal-sessions/current').expect(401);
+    });
+
     it('once expired, gets the same 401 as an unknown token', async () => {
       const session = await createSession(tenant, { ttl: 60 });
       await api().get('/v1/subscriptions').set(session.auth).expect(200);

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { NotificationsError, NotificationsErrorCode } from '../../notifications.errors';
 import type { PortalLink } from '../portal-sessions.service';
+import type { Principal } from '../principal';
 
 /** A new portal session; `token` is the secret and is shown only in this answer. */
 export class PortalSessionDto {
@@ -38,5 +40,40 @@ export function toPortalSessionDto(link: PortalLink): PortalSessionDto {
     token: link.token,
     expiresAt: link.expiresAt.toISOString(),
     readOnly: link.readOnly,
+  };
+}
+
+/** Answer of `GET /v1/portal-sessions/current`: the caller's own session. */
+export class CurrentPortalSessionDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  tenantId!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+
+  @ApiProperty({ description: 'Whether every change is refused (403)' })
+  readOnly!: boolean;
+}
+
+/**
+ * Maps the caller's portal session to its API form.
+ *
+ * @throws NotificationsError `forbidden` when the caller is not a portal session
+ */
+export function toCurrentPortalSessionDto(principal: Principal): CurrentPortalSessionDto {
+  if (principal.kind !== 'tenant' || !principal.portal) {
+    throw new NotificationsError(
+      NotificationsErrorCode.Forbidden,
+      'This route needs a portal session token',
+    );
+  }
+  return {
+    id: principal.credentialId,
+    tenantId: principal.tenantId,
+    expiresAt: new Date(principal.portal.expiresAt).toISOString(),
+    readOnly: principal.portal.readOnly,
   };
 }
