@@ -134,6 +134,8 @@ interface RowCounts {
   tenants: number;
   apiKeys: number;
   revokedKeys: number;
+  portalSessions: number;
+  revokedPortalSessions: number;
   events: number;
 }
 
@@ -160,6 +162,9 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       SELECT (SELECT count(*)::int FROM herald.tenants) AS "tenants",
              (SELECT count(*)::int FROM herald.api_keys) AS "apiKeys",
              (SELECT count(*)::int FROM herald.api_keys WHERE revoked_at IS NOT NULL) AS "revokedKeys",
+             (SELECT count(*)::int FROM herald.portal_sessions) AS "portalSessions",
+             (SELECT count(*)::int FROM herald.portal_sessions WHERE revoked_at IS NOT NULL)
+               AS "revokedPortalSessions",
              (SELECT count(*)::int FROM herald.events) AS "events"`);
     return rows[0];
   }
