@@ -45,6 +45,7 @@ export class AppModule {
         }),
         NotificationsModule.forRoot({
           adminToken: config.adminToken,
+          publicUrl: config.publicUrl,
           runSequencer: roles.has('sequencer'),
           runWorker: roles.has('worker'),
           retention: config.retention,

@@ -27,6 +27,7 @@ interface BadRequest {
 const tenants = () => '/v1/tenants';
 const apiKeysOf = (t: TestTenant) => `/v1/tenants/${t.tenantId}/api-keys`;
 const apiKey = (t: TestTenant) => `/v1/api-keys/${t.apiKeyId}`;
+const portalSessionsOf = (t: TestTenant) => `/v1/tenants/${t.tenantId}/portal-sessions`;
 const events = () => '/v1/events';
 const event = () => `/v1/events/${SOME_UUID}`;
 const subscriptions = () => '/v1/subscriptions';
@@ -141,12 +142,28 @@ const CASES: [string, BadRequest][] = [
   ['GET /v1/events: tenantId=abc', badQuery('tenantId=abc', 'tenantId')],
   ['GET /v1/events: an unknown parameter', badQuery('after=0&colour=red', 'colour')],
   ['GET /v1/events: admin without tenantId', { ...badQuery('after=0', 'tenantId'), as: 'admin' }],
+
+  // Portal sessions.
+  ['POST /v1/tenants/:id/portal-sessions: truncated JSON', { method: 'post', path: portalSessionsOf, as: 'admin', raw: TRUNCATED_JSON, ...malformed }],
+  ['POST /v1/tenants/:id/portal-sessions: ttl of 59 s', { method: 'post', path: portalSessionsOf, as: 'admin', json: { ttl: 59 }, ...invalid('ttl') }],
+  ['POST /v1/tenants/:id/portal-sessions: ttl over a day', { method: 'post', path: portalSessionsOf, as: 'admin', json: { ttl: 86_401 }, ...invalid('ttl') }],
+  ['POST /v1/tenants/:id/portal-sessions: ttl of 90.5 s', { method: 'post', path: portalSessionsOf, as: 'admin', json: { ttl: 90.5 }, ...invalid('ttl') }],
+  ['POST /v1/tenants/:id/portal-sessions: ttl is a string', { method: 'post', path: portalSessionsOf, as: 'admin', json: { ttl: '600' }, ...invalid('ttl') }],
+  ['POST /v1/tenants/:id/portal-sessions: readOnly is a string', { method: 'post', path: portalSessionsOf, as: 'admin', json: { readOnly: 'true' }, ...invalid('readOnly') }],
+  ['POST /v1/tenants/:id/portal-sessions: an unknown field', { method: 'post', path: portalSessionsOf, as: 'admin', json: { scope: 'all' }, ...invalid('scope') }],
+  ['POST /v1/tenants/:id/portal-sessions: the body is an array', { method: 'post', path: portalSessionsOf, as: 'admin', json: [{ ttl: 60 }], ...invalid('should not exist') }],
+  ['POST /v1/tenants/:id/portal-sessions: id is not a UUID', { method: 'post', path: () => '/v1/tenants/not-a-uuid/portal-sessions', as: 'admin', ...invalid('id') }],
+  ['DELETE /v1/portal-sessions/:id: id is not a UUID', { method: 'delete', path: () => '/v1/portal-sessions/not-a-uuid', as: 'admin', ...invalid('id') }],
+  ['DELETE /v1/portal-sessions/:id: a body', { method: 'delete', path: () => `/v1/portal-sessions/${SOME_UUID}`, as: 'admin', json: { force: true }, ...invalid('force') }],
+  ['DELETE /v1/tenants/:id/portal-sessions: id is not a UUID', { method: 'delete', path: () => '/v1/tenants/not-a-uuid/portal-sessions', as: 'admin', ...invalid('id') }],
 ];
 
 interface RowCounts {
   tenants: number;
   apiKeys: number;
   revokedKeys: number;
+  portalSessions: number;
+  revokedPortalSessions: number;
   events: number;
   subscriptions: number;
 }
@@ -174,6 +191,9 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       SELECT (SELECT count(*)::int FROM herald.tenants) AS "tenants",
              (SELECT count(*)::int FROM herald.api_keys) AS "apiKeys",
              (SELECT count(*)::int FROM herald.api_keys WHERE revoked_at IS NOT NULL) AS "revokedKeys",
+             (SELECT count(*)::int FROM herald.portal_sessions) AS "portalSessions",
+             (SELECT count(*)::int FROM herald.portal_sessions WHERE revoked_at IS NOT NULL)
+               AS "revokedPortalSessions",
              (SELECT count(*)::int FROM herald.events) AS "events",
              (SELECT count(*)::int FROM herald.subscriptions) AS "subscriptions"`);
     return rows[0];

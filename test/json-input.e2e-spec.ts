@@ -504,6 +504,27 @@ describe('JSON input: a 2xx gives back what was sent, a 4xx names what is wrong'
       },
       {
         method: 'post',
+        name: 'POST /v1/tenants/:id/portal-sessions',
+        path: () => `/v1/tenants/${tenant.tenantId}/portal-sessions`,
+        admin: true,
+        fields: ['ttl', 'readOnly'],
+      },
+      {
+        method: 'delete',
+        name: 'DELETE /v1/portal-sessions/:id',
+        path: () => `/v1/portal-sessions/${NO_SUCH_ID}`,
+        admin: true,
+        fields: [],
+      },
+      {
+        method: 'delete',
+        name: 'DELETE /v1/tenants/:id/portal-sessions',
+        path: () => `/v1/tenants/${tenant.tenantId}/portal-sessions`,
+        admin: true,
+        fields: [],
+      },
+      {
+        method: 'post',
         name: 'POST /v1/events',
         path: () => '/v1/events',
         fields: ['topic', 'payload', 'tenantId'],

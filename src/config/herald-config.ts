@@ -12,6 +12,7 @@ import {
   encryptionKeys,
   list,
   oneOf,
+  publicUrl,
   redisUrl,
 } from './variable-parsers';
 
@@ -49,6 +50,9 @@ function FitsRetrySchedule(): PropertyDecorator {
 export class HeraldConfig {
   @Env('PORT', '3000', between(count, '1', '65535'))
   port!: number;
+  /** Where browsers reach the service: portal links start with it. */
+  @Env('HERALD_PUBLIC_URL', '', publicUrl)
+  publicUrl!: string;
   @Env('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/herald', databaseUrl)
   databaseUrl!: string;
   @Env('REDIS_URL', 'redis://127.0.0.1:6379', redisUrl)

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
 
       expect(config).toEqual({
         port: 3000,
+        publicUrl: 'http://localhost:3000',
         databaseUrl: 'postgres://postgres@127.0.0.1:5432/herald',
         redisUrl: 'redis://127.0.0.1:6379',
         adminToken: undefined,
@@ -93,6 +94,7 @@ describe('loadConfig', () => {
     it('reads every variable', () => {
       const config = loadConfig({
         PORT: '8080',
+        HERALD_PUBLIC_URL: 'https://herald.example.com/hooks/',
         DATABASE_URL: 'postgresql://herald:secret@db.internal:6432/herald_test?sslmode=require',
         REDIS_URL: 'rediss://:pw@cache.internal:6380/2',
         HERALD_ADMIN_TOKEN: VALID_TOKEN,
@@ -120,6 +122,7 @@ describe('loadConfig', () => {
 
       expect(config).toEqual({
         port: 8080,
+        publicUrl: 'https://herald.example.com/hooks',
         databaseUrl: 'postgresql://herald:secret@db.internal:6432/herald_test?sslmode=require',
         redisUrl: 'rediss://:pw@cache.internal:6380/2',
         adminToken: VALID_TOKEN,
@@ -144,6 +147,10 @@ describe('loadConfig', () => {
         encryptionKeys: [Buffer.from('ab'.repeat(32), 'hex')],
         dataDir: '/var/lib/herald',
       });
+    });
+
+    it('makes the public URL of the port when HERALD_PUBLIC_URL is unset', () => {
+      expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     });
 
     it('trims surrounding whitespace from values and list entries', () => {
@@ -264,6 +271,10 @@ describe('loadConfig', () => {
       ['PORT', '65536', '"65536" must be between 1 and 65535'],
       ['PORT', '80.5', '"80.5" is not a whole number'],
       ['PORT', '-1', '"-1" is not a whole number'],
+      ['HERALD_PUBLIC_URL', 'herald.example.com', 'is not a URL'],
+      ['HERALD_PUBLIC_URL', 'ftp://herald.example.com', 'must start with http:// or https://'],
+      ['HERALD_PUBLIC_URL', 'https://herald.example.com/?a=1', 'must have no query or fragment'],
+      ['HERALD_PUBLIC_URL', 'https://herald.example.com/#x', 'must have no query or fragment'],
       ['DATABASE_URL', 'not a url', 'is not a URL'],
       [
         'DATABASE_URL',

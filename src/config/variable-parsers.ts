@@ -111,6 +111,19 @@ export function redisUrl(text: string): string {
   return text;
 }
 
+/**
+ * Where browsers reach the service (`HERALD_PUBLIC_URL`), for links to the portal; by default
+ * `http://localhost:<PORT>`. A path is kept (a proxy's prefix), a trailing slash dropped.
+ */
+export function publicUrl(text: string, env: Environment): string {
+  if (text === '') return `http://localhost:${env.PORT?.trim() || '3000'}`;
+  const url = parseUrl(text, 'https://herald.example.com', ['http:', 'https:']);
+  if (url.search !== '' || text.includes('#')) {
+    throw new Error(`${describeUrl(url)} must have no query or fragment`);
+  }
+  return text.replace(/\/+$/, '');
+}
+
 function parseUrl(text: string, example: string, schemes: string[]): URL {
   if (!URL.canParse(text)) {
     // Not echoed: an unparseable URL may still hold a password we cannot find to mask.

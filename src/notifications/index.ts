@@ -15,6 +15,11 @@ export { NotificationsError, NotificationsErrorCode } from './notifications.erro
 export { TenantsService } from './tenants/tenants.service';
 export type { TenantEntity } from './tenants/tenant.entity';
 export { ApiKeysService, type CreatedApiKey } from './tenants/api-keys.service';
+export {
+  PortalSessionsService,
+  type PortalLink,
+  type PortalSessionOptions,
+} from './tenants/portal-sessions.service';
 export { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
 export { NOTIFICATIONS_MIGRATIONS } from './database/notifications.migrations';
 export type { Clock } from './clock';

@@ -22,5 +22,8 @@ export const RESOLVED_OPTIONS = Symbol('HERALD_RESOLVED_OPTIONS');
 /** Route metadata key holding the {@link AccessLevel} a route admits. */
 export const ACCESS_METADATA = 'herald:access';
 
+/** Route metadata key: whether a route admits portal sessions (see `AdmitPortalSessions`). */
+export const PORTAL_METADATA = 'herald:portal';
+
 /** Injection token of whether the module mounts its HTTP controllers (the `http` extra). */
 export const HTTP_MOUNTED = Symbol('HERALD_HTTP_MOUNTED');

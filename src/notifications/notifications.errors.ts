@@ -10,6 +10,7 @@ export enum NotificationsErrorCode {
   NotFound = 'not_found',
   TenantNotFound = 'tenant_not_found',
   ApiKeyNotFound = 'api_key_not_found',
+  PortalSessionNotFound = 'portal_session_not_found',
   EventNotFound = 'event_not_found',
   IdempotencyKeyReused = 'idempotency_key_reused',
   PayloadTooLarge = 'payload_too_large',

@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { EventsController } from './events/events.controller';
 import { HTTP_MOUNTED } from './notifications.constants';
 import type { NotificationsModuleOptions } from './notifications.options';
+import { PortalSessionsController } from './tenants/portal-sessions.controller';
 import { TenantsController } from './tenants/tenants.controller';
 import { DeliveriesController } from './webhooks/delivery/deliveries.controller';
 import { SubscriptionsController } from './webhooks/subscriptions/subscriptions.controller';
@@ -15,6 +16,7 @@ export interface NotificationsModuleExtras {
 /** Herald's REST controllers, mounted unless `http: false`. */
 export const NOTIFICATIONS_CONTROLLERS = [
   TenantsController,
+  PortalSessionsController,
   EventsController,
   SubscriptionsController,
   DeliveriesController,

@@ -40,10 +40,12 @@ import {
 import { NotificationPublisher } from './publisher/notification-publisher';
 import { RetentionService } from './sequencer/retention.service';
 import { SequencerService } from './sequencer/sequencer.service';
+import { ApiKeyCache } from './tenants/api-key-cache';
 import { ApiKeyGuard } from './tenants/api-key.guard';
 import { ApiKeysService } from './tenants/api-keys.service';
 import { ApiKeyHolds } from './tenants/api-key-holds';
 import { ApiKeyRevocationListener } from './tenants/api-key-revocation-listener';
+import { PortalSessionsService } from './tenants/portal-sessions.service';
 import { TenantsService } from './tenants/tenants.service';
 import { DeliveriesService } from './webhooks/delivery/deliveries.service';
 import { DeliveryQueue } from './webhooks/delivery/delivery-queue';
@@ -92,6 +94,13 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     RetentionService,
     TenantsService,
     ApiKeysService,
+    {
+      provide: ApiKeyCache,
+      inject: [RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedNotificationsOptions) =>
+        new ApiKeyCache(options.apiKeyCacheTtl, options.clock),
+    },
+    PortalSessionsService,
     ApiKeyHolds,
     ApiKeyRevocationListener,
     ApiKeyGuard,
@@ -132,7 +141,13 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     DeliveryTelemetry,
   ],
   // Exactly the injectable classes index.ts exports (test/package/module-exports.e2e-spec.ts).
-  exports: [NotificationPublisher, TenantsService, ApiKeysService, DeliveryQueueHealth],
+  exports: [
+    NotificationPublisher,
+    TenantsService,
+    ApiKeysService,
+    PortalSessionsService,
+    DeliveryQueueHealth,
+  ],
 })
 export class NotificationsModule extends ConfigurableModuleClass implements NestModule {
   constructor(

@@ -121,6 +121,11 @@ export interface NotificationsModuleOptions {
   shutdownGrace?: number;
   /** How long the previous secret keeps signing after a rotation. Default 24 h. */
   secretRotationGrace?: number;
+  /**
+   * Where the Herald service is reached from a browser, e.g. `https://herald.example.com`: portal
+   * links are `<publicUrl>/portal#token=…`. Default `http://localhost:3000`.
+   */
+  publicUrl?: string;
   /** Time source; tests inject a controllable one. */
   clock?: Clock;
 }
@@ -183,8 +188,28 @@ export function resolveNotificationsOptions(
       ),
     shutdownGrace: options.shutdownGrace ?? 10 * SECOND,
     secretRotationGrace: options.secretRotationGrace ?? DAY,
+    publicUrl: resolvePublicUrl(options.publicUrl ?? 'http://localhost:3000'),
     clock: options.clock ?? systemClock,
   };
+}
+
+/** The URL links start with: http(s), no query or fragment, no trailing slash. */
+function resolvePublicUrl(given: string): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new Error(`publicUrl "${given}" is not a URL`);
+  }
+  if (
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.search ||
+    url.hash ||
+    given.includes('#')
+  ) {
+    throw new Error(`publicUrl "${given}" must be an http(s) URL without a query or fragment`);
+  }
+  return given.replace(/\/+$/, '');
 }
 
 function resolveEncryptionKeys(given: NotificationsModuleOptions['encryptionKey']): Buffer[] {

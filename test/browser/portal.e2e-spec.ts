@@ -6,6 +6,8 @@ import { expectEventually } from '../utils/expect-eventually';
 import { publishAndSequence } from '../utils/publish-event';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 import { startTestApp, type TestApp } from '../utils/test-app';
+import { TestClock } from '../utils/test-clock';
+import { useTestApp } from '../utils/use-test-app';
 import { useReceivers } from '../utils/use-receivers';
 import { launchChromium, saveScreenshot } from './launch-chromium';
 import { PortalPage } from './portal-page';
@@ -294,5 +296,122 @@ describe('consumer portal, in Chromium', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByLabel('API key').waitFor();
     expect(page.url()).not.toContain(tenant.apiKey);
+  });
+});
+
+describe('portal links, in Chromium', () => {
+  const clock = new TestClock();
+  const { herald } = useTestApp({ notifications: { clock } });
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  let opened: PortalPage | undefined;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    const problems = opened?.problems ?? [];
+    await context?.close();
+    context = undefined;
+    opened = undefined;
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** A tenant with one subscription, and a portal link for it made through the admin API. */
+  async function linkFor(body: { ttl?: number; readOnly?: boolean }) {
+    const tenant = await createTenant(herald);
+    const subscription = await createSubscription(herald, tenant, 'http://127.0.0.1:9/linked');
+    const created = await request(herald.baseUrl)
+      .post(`/v1/tenants/${tenant.tenantId}/portal-sessions`)
+      .set({ Authorization: `Bearer ${herald.adminToken}` })
+      .send(body)
+      .expect(201);
+    const { url, token } = created.body as { url: string; token: string };
+    // The link names the public URL (here the default, localhost:3000): the same path and
+    // fragment on the test app's own address.
+    const link = new URL(url);
+    return { subscription, token, link: `${herald.baseUrl}${link.pathname}${link.hash}` };
+  }
+
+  async function openLink(link: string): Promise<PortalPage> {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    opened = new PortalPage(await context.newPage(), herald.baseUrl);
+    await opened.page.goto(link);
+    return opened;
+  }
+
+  it('signs in from the link, takes the token out of the address bar, and shows when it ends', async () => {
+    const { subscription, token, link } = await linkFor({});
+    const portal = await openLink(link);
+    const { page } = portal;
+
+    await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
+    await portal.subscription(subscription.url).waitFor();
+    expect(page.url()).toBe(`${herald.baseUrl}/portal`);
+    expect(page.url()).not.toContain(token);
+    await page.getByText(/^Session · ends /).waitFor();
+    await portal.button('Delete', portal.subscription(subscription.url)).waitFor();
+    await portal.button('New subscription').waitFor();
+    await portal.liveConnected();
+    await saveScreenshot(page, 'portal-link');
+
+    // A reload keeps the tab signed in, and the token is still nowhere in the address bar.
+    await page.reload();
+    await portal.subscription(subscription.url).waitFor();
+    expect(page.url()).toBe(`${herald.baseUrl}/portal`);
+  });
+
+  it('shows a read-only link no button that changes anything', async () => {
+    const { subscription, link } = await linkFor({ readOnly: true });
+    const portal = await openLink(link);
+    const { page } = portal;
+    const item = portal.subscription(subscription.url);
+
+    await item.waitFor();
+    await page.getByText(/^Read-only session · ends /).waitFor();
+    await portal.button('Deliveries', item).click();
+    await page.getByText('No deliveries to show.').waitFor();
+    await portal.button('Reveal secret').waitFor();
+    for (const name of ['Delete', 'Edit', 'Disable']) {
+      expect({ name, count: await portal.button(name, item).count() }).toEqual({ name, count: 0 });
+    }
+    for (const name of ['New subscription', 'Send test event', 'Rotate secret']) {
+      expect({ name, visible: await portal.button(name).isVisible() }).toEqual({
+        name,
+        visible: false,
+      });
+    }
+    await saveScreenshot(page, 'portal-link-read-only');
+  });
+
+  it('signs the page out at the first call after the session ends', async () => {
+    const { subscription, link } = await linkFor({ ttl: 60 });
+    const portal = await openLink(link);
+    const { page } = portal;
+    const item = portal.subscription(subscription.url);
+    await item.waitFor();
+
+    clock.advance(61_000);
+    await portal.button('Deliveries', item).click();
+
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByText('Your portal session has ended. Ask for a new link.').waitFor();
+    expect(await item.count()).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+  });
+
+  it('says so when a link has ended or was revoked, and keeps API-key sign-in', async () => {
+    const portal = await openLink(`${herald.baseUrl}/portal#token=hp_${'0'.repeat(43)}`);
+    const { page } = portal;
+
+    await page.getByText('This portal link has ended or was revoked. Ask for a new one.').waitFor();
+    expect(page.url()).toBe(`${herald.baseUrl}/portal`);
+    await page.getByLabel('API key').waitFor();
   });
 });

@@ -23,6 +23,7 @@ describe("the module's exports to a host's injector", () => {
         herald.NotificationPublisher,
         herald.TenantsService,
         herald.ApiKeysService,
+        herald.PortalSessionsService,
       ]),
     );
   });

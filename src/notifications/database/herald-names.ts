@@ -9,6 +9,7 @@ export const HERALD = {
   deliveries: `${HERALD_SCHEMA}.deliveries`,
   delivery_attempts: `${HERALD_SCHEMA}.delivery_attempts`,
   events: `${HERALD_SCHEMA}.events`,
+  portal_sessions: `${HERALD_SCHEMA}.portal_sessions`,
   replays: `${HERALD_SCHEMA}.replays`,
   sequencer_state: `${HERALD_SCHEMA}.sequencer_state`,
   subscriptions: `${HERALD_SCHEMA}.subscriptions`,

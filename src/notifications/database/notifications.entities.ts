@@ -1,5 +1,6 @@
 import { EventEntity } from '../events/event.entity';
 import { ApiKeyEntity } from '../tenants/api-key.entity';
+import { PortalSessionEntity } from '../tenants/portal-session.entity';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { DeliveryAttemptEntity } from '../webhooks/delivery/delivery-attempt.entity';
 import { DeliveryEntity } from '../webhooks/delivery/delivery.entity';
@@ -9,6 +10,7 @@ import { SubscriptionEntity } from '../webhooks/subscriptions/subscription.entit
 export const NOTIFICATIONS_ENTITIES = [
   TenantEntity,
   ApiKeyEntity,
+  PortalSessionEntity,
   EventEntity,
   SubscriptionEntity,
   DeliveryEntity,

@@ -8,6 +8,7 @@ import { BoundedFanOut1763860000000 } from './migrations/1763860000000-bounded-f
 import { SubscriptionHeaders1763870000000 } from './migrations/1763870000000-subscription-headers';
 import { SubscriptionUid1763880000000 } from './migrations/1763880000000-subscription-uid';
 import { SubscriptionRateLimit1763890000000 } from './migrations/1763890000000-subscription-rate-limit';
+import { PortalSessions1763900000000 } from './migrations/1763900000000-portal-sessions';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   SubscriptionHeaders1763870000000,
   SubscriptionUid1763880000000,
   SubscriptionRateLimit1763890000000,
+  PortalSessions1763900000000,
 ];

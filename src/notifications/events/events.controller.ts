@@ -23,7 +23,7 @@ import { createValidationPipe } from '../http/validation.pipe';
 import { HeraldExceptionFilter } from '../http/herald-exception.filter';
 import { rawResponse } from '../http/raw-http';
 import { UuidParam } from '../http/uuid-param.decorator';
-import { Access, CurrentPrincipal } from '../tenants/access.decorator';
+import { Access, AdmitPortalSessions, CurrentPrincipal } from '../tenants/access.decorator';
 import type { Principal } from '../tenants/principal';
 import { EventPageDto, serializeEventPage } from './dto/event-page.dto';
 import { PublishEventDto } from './dto/publish-event.dto';
@@ -76,6 +76,7 @@ export class EventsController {
   // read of the log; a poll that holds takes a place under the held-poll cap instead. The page
   // goes out as its serialized body: polls woken together with the same events share one.
   @Get()
+  @AdmitPortalSessions()
   @Header('Content-Type', 'application/json; charset=utf-8')
   @RateLimit(false)
   @ApiOperation({
@@ -98,6 +99,7 @@ export class EventsController {
   }
 
   @Get('stream')
+  @AdmitPortalSessions()
   @RateLimit(false)
   @ApiOperation({
     summary: 'Stream events as Server-Sent Events',
@@ -123,6 +125,7 @@ export class EventsController {
   }
 
   @Get(':id')
+  @AdmitPortalSessions()
   @ApiOperation({ summary: 'Read one event' })
   @ApiOkResponse({ type: StoredEventDto })
   @ApiErrors(400, 404)

@@ -11,6 +11,7 @@ export const ERROR_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
   [NotificationsErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [NotificationsErrorCode.TenantNotFound]: HttpStatus.NOT_FOUND,
   [NotificationsErrorCode.ApiKeyNotFound]: HttpStatus.NOT_FOUND,
+  [NotificationsErrorCode.PortalSessionNotFound]: HttpStatus.NOT_FOUND,
   [NotificationsErrorCode.EventNotFound]: HttpStatus.NOT_FOUND,
   [NotificationsErrorCode.CursorExpired]: HttpStatus.GONE,
   [NotificationsErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,

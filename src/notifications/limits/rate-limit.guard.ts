@@ -39,7 +39,9 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override getTracker(request: AuthenticatedRequest): Promise<string> {
     const principal = request.principal;
-    return Promise.resolve(principal?.kind === 'tenant' ? `key:${principal.apiKeyId}` : 'admin');
+    return Promise.resolve(
+      principal?.kind === 'tenant' ? `key:${principal.credentialId}` : 'admin',
+    );
   }
 
   /** One budget per bucket and caller, whichever route of the bucket is called. */

@@ -77,5 +77,5 @@ export class ReadRateLimiter {
 }
 
 function keyOf(principal: Principal): string {
-  return `${BUCKET}:${principal.kind === 'tenant' ? `key:${principal.apiKeyId}` : 'admin'}`;
+  return `${BUCKET}:${principal.kind === 'tenant' ? `key:${principal.credentialId}` : 'admin'}`;
 }

@@ -4,7 +4,7 @@ import type { Principal } from './principal';
 const MAX_ENTRIES = 10_000;
 
 /**
- * Remembers authenticated keys for a few seconds, so a busy client costs no database round trip
+ * Remembers authenticated keys and portal sessions for a few seconds, so a busy client costs no database round trip
  * per request. Revoking a key evicts it here at once, on every instance (through NOTIFY); the TTL
  * bounds how long a revocation can go unseen when a notification is lost.
  */
@@ -42,9 +42,10 @@ export class ApiKeyCache {
   }
 
   /** Forgets a key, by its id. */
-  evict(apiKeyId: string): void {
+  evict(credentialId: string): void {
     for (const [hash, { principal }] of this.entries) {
-      if (principal.kind === 'tenant' && principal.apiKeyId === apiKeyId) this.entries.delete(hash);
+      if (principal.kind === 'tenant' && principal.credentialId === credentialId)
+        this.entries.delete(hash);
     }
   }
 }

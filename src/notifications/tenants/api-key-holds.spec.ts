@@ -3,7 +3,7 @@ import { systemClock } from '../clock';
 import { ApiKeyHolds } from './api-key-holds';
 import type { Principal } from './principal';
 
-const key = (apiKeyId: string): Principal => ({ kind: 'tenant', tenantId: 't', apiKeyId });
+const key = (credentialId: string): Principal => ({ kind: 'tenant', tenantId: 't', credentialId });
 
 describe('ApiKeyHolds', () => {
   it("aborts the request's own signal when its key is revoked, and says so", () => {
@@ -77,5 +77,47 @@ describe('ApiKeyHolds', () => {
     expect(hold.revoked).toBe(false);
     expect(holds.heldKeys()).toEqual([]);
     hold.release();
+  });
+
+  describe('a portal session', () => {
+    const session = (id: string, expiresAt: number): Principal => ({
+      kind: 'tenant',
+      tenantId: 't',
+      credentialId: id,
+      portal: { readOnly: false, expiresAt },
+    });
+
+    afterEach(() => jest.useRealTimers());
+
+    it('ends what it holds when it expires, as a revocation would', () => {
+      jest.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00Z') });
+      const holds = new ApiKeyHolds({ clock: systemClock });
+      const hold = holds.hold(session('s', Date.now() + 60_000));
+
+      jest.advanceTimersByTime(59_999);
+      expect(hold.signal.aborted).toBe(false);
+      jest.advanceTimersByTime(1);
+      expect(hold.revoked).toBe(true);
+      expect(() => hold.throwIfRevoked()).toThrow(
+        expect.objectContaining({ code: NotificationsErrorCode.Unauthorized }),
+      );
+      hold.release();
+      expect(holds.heldKeys()).toEqual([]);
+    });
+
+    it('leaves no timer behind once released', () => {
+      jest.useFakeTimers();
+      const holds = new ApiKeyHolds({ clock: systemClock });
+      holds.hold(session('s', Date.now() + 60_000)).release();
+
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('refuses a hold once expired, on its clock', () => {
+      const holds = new ApiKeyHolds({ clock: { now: () => new Date(1_000) } });
+
+      expect(() => holds.hold(session('s', 1_000))).toThrow(NotificationsError);
+      expect(holds.heldKeys()).toEqual([]);
+    });
   });
 });

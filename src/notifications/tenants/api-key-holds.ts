@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { invalidCredentials } from './invalid-credentials';
-import type { Principal } from './principal';
+import type { PortalGrant, Principal } from './principal';
 
 /**
  * How long a revoked key is remembered here: longer than any request takes between being
@@ -23,6 +23,7 @@ export class KeyHold {
     private readonly controller: AbortController,
     private readonly holds?: Map<string, Set<AbortController>>,
     private readonly keyId?: string,
+    private readonly expiry?: NodeJS.Timeout,
   ) {}
 
   /** Aborts when the client leaves or the key is revoked. */
@@ -46,6 +47,7 @@ export class KeyHold {
 
   /** Lets go; call it when the request ends. */
   release(): void {
+    if (this.expiry) clearTimeout(this.expiry);
     if (!this.holds || this.keyId === undefined) return;
     const held = this.holds.get(this.keyId);
     if (!held?.delete(this.controller)) return;
@@ -54,8 +56,9 @@ export class KeyHold {
 }
 
 /**
- * The long polls and streams each API key holds open in this process, so revoking a key ends them
- * at once: they are aborted and answer as a request with an unknown key would.
+ * The long polls and streams each API key or portal session holds open in this process, so
+ * revoking it ends them at once: they are aborted and answer as a request with an unknown key
+ * would. A portal session's end ends them too.
  */
 @Injectable()
 export class ApiKeyHolds {
@@ -82,21 +85,31 @@ export class ApiKeyHolds {
    */
   hold(principal: Principal, request: AbortController = new AbortController()): KeyHold {
     if (principal.kind !== 'tenant') return new KeyHold(request);
-    const keyId = principal.apiKeyId;
+    const keyId = principal.credentialId;
     this.forgetOldRevocations();
     if (this.revokedLately.has(keyId)) throw invalidCredentials();
+    const expiry = principal.portal && this.expireAtSessionEnd(principal.portal, request);
     let set = this.byKey.get(keyId);
     if (!set) this.byKey.set(keyId, (set = new Set()));
     set.add(request);
-    return new KeyHold(request, this.byKey, keyId);
+    return new KeyHold(request, this.byKey, keyId, expiry);
   }
 
   /** Ends everything the key holds open, and refuses holds it starts for a while after. */
-  revoke(apiKeyId: string): void {
-    this.revokedLately.set(apiKeyId, this.options.clock.now().getTime() + REMEMBER_REVOKED_MS);
-    const holds = this.byKey.get(apiKeyId);
-    this.byKey.delete(apiKeyId);
+  revoke(credentialId: string): void {
+    this.revokedLately.set(credentialId, this.options.clock.now().getTime() + REMEMBER_REVOKED_MS);
+    const holds = this.byKey.get(credentialId);
+    this.byKey.delete(credentialId);
     for (const controller of holds ?? []) controller.abort(KEY_REVOKED);
+  }
+
+  /** Aborts the request, as a revocation would, when the portal session ends. */
+  private expireAtSessionEnd(session: PortalGrant, request: AbortController): NodeJS.Timeout {
+    const left = session.expiresAt - this.options.clock.now().getTime();
+    if (left <= 0) throw invalidCredentials();
+    const timer = setTimeout(() => request.abort(KEY_REVOKED), left);
+    timer.unref();
+    return timer;
   }
 
   private forgetOldRevocations(): void {

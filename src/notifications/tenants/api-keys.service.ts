@@ -8,6 +8,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyHolds } from './api-key-holds';
 import { generateApiKey, hashApiKey, looksLikeApiKey, secretsEqual } from './api-key-secret';
+import { PortalSessionsService } from './portal-sessions.service';
 import type { Principal } from './principal';
 import { TenantsService } from './tenants.service';
 import { HERALD } from '../database/herald-names';
@@ -31,16 +32,14 @@ const REVOKE = `
 /** Issues, revokes and checks credentials. */
 @Injectable()
 export class ApiKeysService {
-  private readonly cache: ApiKeyCache;
-
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     @Inject(TenantsService) private readonly tenants: TenantsService,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
     @Inject(ApiKeyHolds) private readonly holds: ApiKeyHolds,
-  ) {
-    this.cache = new ApiKeyCache(options.apiKeyCacheTtl, options.clock);
-  }
+    @Inject(ApiKeyCache) private readonly cache: ApiKeyCache,
+    @Inject(PortalSessionsService) private readonly portalSessions: PortalSessionsService,
+  ) {}
 
   /** Creates a key for an existing tenant. */
   async create(tenantId: string): Promise<CreatedApiKey> {
@@ -66,10 +65,13 @@ export class ApiKeysService {
     this.forget(id);
   }
 
-  /** Drops a revoked key from the cache and ends what it holds open in this process. */
-  forget(apiKeyId: string): void {
-    this.cache.evict(apiKeyId);
-    this.holds.revoke(apiKeyId);
+  /**
+   * Drops a revoked key or portal session from the cache and ends what it holds open in this
+   * process.
+   */
+  forget(credentialId: string): void {
+    this.cache.evict(credentialId);
+    this.holds.revoke(credentialId);
   }
 
   /**
@@ -81,17 +83,23 @@ export class ApiKeysService {
     const held = this.holds.heldKeys();
     if (held.length === 0) return;
     const revoked = await this.keys.query<{ id: string }[]>(
-      `SELECT id FROM ${HERALD.api_keys} WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL`,
+      `SELECT id FROM ${HERALD.api_keys} WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL
+       UNION ALL
+       SELECT id FROM ${HERALD.portal_sessions}
+       WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL`,
       [held],
     );
     for (const { id } of revoked) this.forget(id);
   }
 
-  /** The principal a bearer token stands for, or undefined when it stands for nobody. */
+  /**
+   * The principal a bearer token (the admin token, an API key or a portal session's token) stands
+   * for, or undefined when it stands for nobody.
+   */
   async authenticate(token: string): Promise<Principal | undefined> {
     const adminToken = this.options.adminToken;
     if (adminToken && secretsEqual(token, adminToken)) return { kind: 'admin' };
-    if (!looksLikeApiKey(token)) return undefined;
+    if (!looksLikeApiKey(token)) return this.portalSessions.authenticate(token);
     const hash = hashApiKey(token);
     const cached = this.cache.get(hash);
     if (cached) return cached;
@@ -100,7 +108,7 @@ export class ApiKeysService {
       [hash],
     );
     if (!key) return undefined;
-    const principal: Principal = { kind: 'tenant', tenantId: key.tenant_id, apiKeyId: key.id };
+    const principal: Principal = { kind: 'tenant', tenantId: key.tenant_id, credentialId: key.id };
     this.cache.set(hash, principal);
     return principal;
   }

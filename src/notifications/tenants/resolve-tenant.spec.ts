@@ -18,7 +18,7 @@ function errorFrom(fn: () => unknown): NotificationsError {
 
 describe('resolveTenant', () => {
   describe('for a tenant key', () => {
-    const tenant: Principal = { kind: 'tenant', tenantId: OWN, apiKeyId: 'key-1' };
+    const tenant: Principal = { kind: 'tenant', tenantId: OWN, credentialId: 'key-1' };
 
     it('acts for its own tenant when none is named', () => {
       expect(resolveTenant(tenant, undefined)).toBe(OWN);

@@ -1,4 +1,5 @@
-// Herald's consumer portal: plain DOM code over the public REST API, with the tenant's API key.
+// Herald's consumer portal: plain DOM code over the public REST API, with the tenant's API key or
+// a portal session's token (from a portal link's `#token=` fragment).
 // Everything the server sends is written with textContent, never parsed as HTML.
 
 const KEY_STORAGE = 'herald.portal.apiKey';
@@ -8,6 +9,12 @@ const DELIVERY_REFRESH_MS = 2000;
 const LIVE_EVENTS_SHOWN = 50;
 const SNIPPET_PREVIEW = 120;
 const NOTICE_MS = 6000;
+/** Portal session tokens, as portal links carry them; API keys start with `hk_`. */
+const SESSION_TOKEN_PREFIX = 'hp_';
+/** Node and browsers fire a timer longer than this at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const KEY_REFUSED = 'Your API key is no longer accepted. Sign in again.';
+const SESSION_ENDED = 'Your portal session has ended. Ask for a new link.';
 
 /** @param {string} id */
 const $ = (id) => {
@@ -17,8 +24,12 @@ const $ = (id) => {
 };
 
 const state = {
-  /** @type {string | null} */
+  /** @type {string | null} the API key or portal session token signed in with */
   apiKey: null,
+  /** @type {{ expiresAt: string, readOnly: boolean } | null} set when signed in with a portal session */
+  session: null,
+  /** @type {ReturnType<typeof setTimeout> | undefined} signs out when the session ends */
+  sessionTimer: undefined,
   /** @type {any[]} */
   subscriptions: [],
   /** @type {string | null} id of the subscription whose deliveries are open */
@@ -135,7 +146,8 @@ async function busy(button, action) {
 // The API
 
 /**
- * Calls the REST API with the signed-in key. A 401 signs out: the key was revoked.
+ * Calls the REST API with the signed-in key. A 401 signs out: the key was revoked, or the session
+ * ended.
  * @param {string} method
  * @param {string} path
  * @param {unknown} [body]
@@ -159,7 +171,7 @@ async function api(method, path, body, key = state.apiKey) {
       : `${response.status} ${response.statusText}`;
   const error = new ApiError(response.status, message, answer?.code);
   if (response.status === 401 && key === state.apiKey && state.apiKey !== null) {
-    signOut('Your API key is no longer accepted. Sign in again.');
+    signOut(refusedMessage());
   }
   throw error;
 }
@@ -170,12 +182,36 @@ const subscriptionPath = (id) => `/v1/subscriptions/${encodeURIComponent(id)}`;
 // ---------------------------------------------------------------------------------------------
 // Signing in and out
 
-/** @param {string} key */
+/** Why the signed-in credential was refused. */
+function refusedMessage() {
+  return state.session ? SESSION_ENDED : KEY_REFUSED;
+}
+
+/**
+ * The token of a portal link (`/portal#token=hp_…`), taken out of the address bar at once so it
+ * stays out of the history, bookmarks and anything the page shares; null without one.
+ */
+function takeLinkToken() {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  if (token === null) return null;
+  window.history.replaceState(
+    window.history.state,
+    '',
+    `${window.location.pathname}${window.location.search}`,
+  );
+  return token.trim() || null;
+}
+
+/** @param {string} key an API key or a portal session token */
 async function signIn(key) {
-  // Any tenant route tells whether the key is a live tenant key.
+  // Any tenant route tells whether the key is a live tenant key or portal session.
   await api('GET', '/v1/subscriptions?limit=1', undefined, key);
+  const session = key.startsWith(SESSION_TOKEN_PREFIX)
+    ? await api('GET', '/v1/portal-sessions/current', undefined, key)
+    : null;
   state.apiKey = key;
   sessionStorage.setItem(KEY_STORAGE, key);
+  showSession(session);
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
@@ -185,9 +221,40 @@ async function signIn(key) {
   $('subscriptions-title').focus();
 }
 
+/**
+ * Shows when the portal session ends and signs out then, and hides what a read-only session
+ * cannot use; with an API key (null), shows everything.
+ * @param {{ expiresAt: string, readOnly: boolean } | null} session
+ */
+function showSession(session) {
+  state.session = session;
+  clearTimeout(state.sessionTimer);
+  state.sessionTimer = undefined;
+  const info = $('session-info');
+  info.hidden = !session;
+  if (session) {
+    info.replaceChildren(
+      `${session.readOnly ? 'Read-only session' : 'Session'} · ends `,
+      time(session.expiresAt),
+    );
+  } else {
+    info.replaceChildren();
+  }
+  if (session) {
+    const left = Date.parse(session.expiresAt) - Date.now();
+    state.sessionTimer = setTimeout(() => signOut(SESSION_ENDED), Math.min(left, MAX_TIMER_MS));
+  }
+  const readOnly = session?.readOnly ?? false;
+  for (const id of ['new-subscription', 'send-test', 'rotate-secret']) $(id).hidden = readOnly;
+}
+
+/** Whether the signed-in credential may change things (a read-only session may not). */
+const canChange = () => !state.session?.readOnly;
+
 /** @param {string} [message] */
 function signOut(message) {
   state.apiKey = null;
+  showSession(null);
   sessionStorage.removeItem(KEY_STORAGE);
   stopLive();
   closeDetail();
@@ -296,9 +363,9 @@ function subscriptionItem(subscription) {
       button('Deliveries', 'open', {
         'aria-current': subscription.id === state.selectedId ? 'true' : undefined,
       }),
-      button('Edit', 'edit'),
-      button(subscription.enabled ? 'Disable' : 'Enable', 'toggle'),
-      button('Delete', 'delete', { class: 'danger' }),
+      canChange() ? button('Edit', 'edit') : null,
+      canChange() ? button(subscription.enabled ? 'Disable' : 'Enable', 'toggle') : null,
+      canChange() ? button('Delete', 'delete', { class: 'danger' }) : null,
     ),
   );
 }
@@ -652,16 +719,18 @@ function deliveryItem(delivery) {
       delivery.nextAttemptAt
         ? h('span', { class: 'muted' }, 'next attempt ', time(delivery.nextAttemptAt))
         : null,
-      h(
-        'button',
-        {
-          type: 'button',
-          'data-action': 'retry',
-          'data-focus': `retry:${delivery.id}`,
-          'aria-describedby': titleId,
-        },
-        'Retry',
-      ),
+      canChange()
+        ? h(
+            'button',
+            {
+              type: 'button',
+              'data-action': 'retry',
+              'data-focus': `retry:${delivery.id}`,
+              'aria-describedby': titleId,
+            },
+            'Retry',
+          )
+        : null,
     ),
     delivery.lastError ? h('p', { class: 'muted' }, `Last error: ${delivery.lastError}`) : null,
     delivery.attempts.length > 0
@@ -784,7 +853,7 @@ async function followEvents(/** @type {AbortSignal} */ signal) {
       if (lastCursor) headers['Last-Event-ID'] = lastCursor;
       const response = await fetch('/v1/events/stream', { headers, signal, cache: 'no-store' });
       if (response.status === 401) {
-        signOut('Your API key is no longer accepted. Sign in again.');
+        signOut(refusedMessage());
         return;
       }
       if (response.status === 410) {
@@ -887,6 +956,17 @@ function start() {
     }
   });
 
+  const linked = takeLinkToken();
+  if (linked) {
+    signIn(linked).catch((/** @type {unknown} */ cause) =>
+      signOut(
+        cause instanceof ApiError && cause.status === 401
+          ? 'This portal link has ended or was revoked. Ask for a new one.'
+          : 'Could not open the portal link. Try again, or ask for a new one.',
+      ),
+    );
+    return;
+  }
   const saved = sessionStorage.getItem(KEY_STORAGE);
   if (saved) {
     signIn(saved).catch(() => signOut('Sign in again.'));

@@ -15,7 +15,7 @@ import { EmptyBodyPipe } from '../../http/empty-body.pipe';
 import { UuidParam } from '../../http/uuid-param.decorator';
 import { createValidationPipe } from '../../http/validation.pipe';
 import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
-import { Access } from '../../tenants/access.decorator';
+import { Access, AdmitPortalSessions } from '../../tenants/access.decorator';
 import { CurrentTenant } from '../../tenants/current-tenant.decorator';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryDto, DeliveryPageDto, toDeliveryDto } from './dto/delivery.dto';
@@ -25,6 +25,7 @@ import { ReplayDto, ScheduledDto } from './dto/replay.dto';
 /** A subscription's deliveries: listing them, retrying one, replaying, testing. */
 @ApiTags('subscriptions')
 @Access('tenant')
+@AdmitPortalSessions()
 @UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
 @Controller('v1')

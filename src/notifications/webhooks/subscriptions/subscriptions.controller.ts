@@ -25,7 +25,7 @@ import { EmptyBodyPipe } from '../../http/empty-body.pipe';
 import { PageQuery } from '../../common/cursors/page-query';
 import { createValidationPipe } from '../../http/validation.pipe';
 import { HeraldExceptionFilter } from '../../http/herald-exception.filter';
-import { Access } from '../../tenants/access.decorator';
+import { Access, AdmitPortalSessions } from '../../tenants/access.decorator';
 import { CurrentTenant } from '../../tenants/current-tenant.decorator';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import { SubscriptionPageDto } from './dto/subscription-page.dto';
@@ -49,6 +49,7 @@ function toSecretDto(secrets: SubscriptionSecrets): SubscriptionSecretDto {
 /** A tenant's webhook subscriptions. */
 @ApiTags('subscriptions')
 @Access('tenant')
+@AdmitPortalSessions()
 @UseFilters(HeraldExceptionFilter)
 @UsePipes(createValidationPipe())
 @Controller('v1/subscriptions')
