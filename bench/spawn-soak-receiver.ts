@@ -1,5 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { join } from 'node:path';
+import { forkReceiver } from './fork-receiver';
 import type {
   SoakReceiverMessage,
   SoakReceiverQuestion,
@@ -24,72 +23,21 @@ export interface SoakReceiverOptions {
   failEvery: number;
 }
 
-const START_TIMEOUT_MS = 30_000;
-
-type Answer = Exclude<SoakReceiverMessage, { kind: 'listening' }>;
-
-function waitForPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the receiver did not start')),
-      START_TIMEOUT_MS,
-    );
-    child.once('exit', (code) => reject(new Error(`the receiver exited (${code}) while starting`)));
-    child.on('message', (message: SoakReceiverMessage) => {
-      if (message.kind !== 'listening') return;
-      clearTimeout(timer);
-      resolve(message.port);
-    });
-  });
-}
-
 /** Forks the receiver (through ts-node, like the benchmark) and waits until it listens. */
 export async function spawnSoakReceiver(options: SoakReceiverOptions): Promise<SoakReceiver> {
-  const child = fork(join(__dirname, 'soak-receiver.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-    env: {
-      ...process.env,
-      SOAK_FAILING_SUBSCRIPTION: String(options.failingSubscription),
-      SOAK_FAIL_EVERY: String(options.failEvery),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const child = await forkReceiver<SoakReceiverQuestion, Answer>('soak-receiver.ts', {
+    SOAK_FAILING_SUBSCRIPTION: String(options.failingSubscription),
+    SOAK_FAIL_EVERY: String(options.failEvery),
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pending = new Map<number, (answer: Answer) => void>();
-  let seq = 0;
-  child.on('message', (message: SoakReceiverMessage) => {
-    if (message.kind === 'listening') return;
-    pending.get(message.seq)?.(message);
-    pending.delete(message.seq);
-  });
-  const ask = <K extends Answer['kind']>(
-    question: Omit<Extract<SoakReceiverQuestion, { kind: K }>, 'seq'>,
-  ) =>
-    new Promise<Extract<Answer, { kind: K }>>((resolve) => {
-      seq += 1;
-      pending.set(seq, (answer) => resolve(answer as Extract<Answer, { kind: K }>));
-      child.send({ ...question, seq });
-    });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.disconnect();
-    await exited;
-  };
-  let port: number;
-  try {
-    port = await waitForPort(child);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  if (child.pid === undefined) throw new Error('could not fork the receiver');
   return {
     pid: child.pid,
-    urlOf: (index) => `http://127.0.0.1:${port}/soak/${index}`,
+    urlOf: (index) => `http://127.0.0.1:${child.port}/soak/${index}`,
     start: async (startEpochMs) => {
-      await ask<'start'>({ kind: 'start', startEpochMs });
+      await child.ask('start', { startEpochMs });
     },
-    report: async () => (await ask<'report'>({ kind: 'report' })).report,
-    stop,
+    report: async () => (await child.ask('report')).report,
+    stop: () => child.stop(),
   };
 }
+
+type Answer = Exclude<SoakReceiverMessage, { kind: 'listening' }>;
