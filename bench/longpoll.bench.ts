@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { cleanUpOnExit } from './clean-up-on-exit';
 import { Agent } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -248,17 +249,11 @@ async function main(): Promise<void> {
     await server?.stop();
     await dropDatabase(PG_SERVER, DATABASE);
   };
-  const interrupted = () => {
-    log('interrupted: stopping the server and dropping the database');
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  const watchdog = setTimeout(() => {
-    log(`still running after ${WATCHDOG_MS / 1000} s: giving up`);
-    void cleanUp().finally(() => process.exit(1));
-  }, WATCHDOG_MS);
-  watchdog.unref();
+  const disarm = cleanUpOnExit(cleanUp, {
+    watchdogMs: WATCHDOG_MS,
+    what: 'stopping the server and dropping the database',
+    log,
+  });
   let result: LongPollBenchResult;
   try {
     server = await spawnServerProcess({
@@ -310,9 +305,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await cleanUp();
-    clearTimeout(watchdog);
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+    disarm();
   }
   if (profileDir) log(`CPU profile of the Herald server written to ${profileDir}`);
   console.log(formatLongPollReport(result));

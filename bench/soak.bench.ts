@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { cleanUpOnExit } from './clean-up-on-exit';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { availableParallelism } from 'node:os';
@@ -389,17 +390,11 @@ async function main(): Promise<void> {
     }
     await database.drop();
   };
-  const interrupted = () => {
-    log('interrupted: stopping the children and dropping the database');
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  const watchdog = setTimeout(() => {
-    log(`still running after ${WATCHDOG_MS / 1000} s: giving up`);
-    void cleanUp().finally(() => process.exit(1));
-  }, WATCHDOG_MS);
-  watchdog.unref();
+  const disarm = cleanUpOnExit(cleanUp, {
+    watchdogMs: WATCHDOG_MS,
+    what: 'stopping the children and dropping the database',
+    log,
+  });
   let result: SoakBenchResult;
   try {
     // A Redis of the benchmark's own: every `node dist/main.js` uses the same Bull keys, so on the
@@ -434,10 +429,8 @@ async function main(): Promise<void> {
     }).initialize();
     result = await run({ server, receiver, dataSource, databaseName: database.name }, build.status);
   } finally {
-    clearTimeout(watchdog);
+    disarm();
     await cleanUp();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
   }
   console.log(formatSoakReport(result));
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
