@@ -68,7 +68,17 @@ export class ReconnectingSession {
  * connection may never settle on its own.
  */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return Promise.race([work, aborted(signal)]);
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Removed once the work settles: a loop that waits on the same signal again and again (a
+    // standby retrying the lock every second) would otherwise pile a listener up on it each time.
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Rejects with the signal's reason once it aborts (at once if it has). */
