@@ -2,7 +2,7 @@
 export async function createBenchSubscription(
   baseUrl: string,
   apiKey: string,
-  body: { url: string; topics: string[]; secret: string },
+  body: { url: string; topics: string[]; secret: string; rateLimit?: number },
 ): Promise<string> {
   const response = await fetch(`${baseUrl}/v1/subscriptions`, {
     method: 'POST',

@@ -64,6 +64,36 @@ export interface WebhooksBenchResult {
     targetP99Ms: number;
     met: boolean;
   };
+  /**
+   * (3) (1)'s subscription alone, then beside one of the same tenant limited to `limit` a second
+   * with a backlog, alternating `settings.pairs` times (windows as (1)'s), medians shown.
+   */
+  rateLimit: {
+    limit: number;
+    /** Events published for the limited subscription before each of its windows. */
+    backlog: number;
+    /** The unlimited subscription's deliveries a second alone, and beside the limited one. */
+    alone: number;
+    beside: number;
+    /** The median of the pairs' ratios, each beside over the alone just before it. */
+    ratio: number;
+    target: number;
+    met: boolean;
+    /** The limited subscription's deliveries a second over its windows (median). */
+    limitedPerSecond: number;
+    /** The most of its arrivals in any second (995 ms, for clock granularity), over all windows. */
+    limitedBusiestSecond: number;
+    /** Whether that stayed within `limit`. */
+    limitedMet: boolean;
+    pairs: {
+      alone: number;
+      beside: number;
+      ratio: number;
+      limitedPerSecond: number;
+      limitedBusiestSecond: number;
+      limitedLeft: number;
+    }[];
+  };
 }
 
 const WIDTHS = [44, 8, 7, 7, 7, 7, 5, 15, 4];
@@ -76,7 +106,7 @@ function ms(value: number | null): string {
 
 /** The human-readable table: figures, ratios to both baselines, targets and whether each was met. */
 export function formatWebhooksReport(result: WebhooksBenchResult): string {
-  const { settings, ceiling, rawOutbox, herald, pairs, settle, latency } = result;
+  const { settings, ceiling, rawOutbox, herald, pairs, settle, latency, rateLimit } = result;
   const settled = settle.delivered
     ? `delivered in ${(settle.waitedMs / 1000).toFixed(1)} s`
     : `${settle.cancelled} deliveries cancelled after waiting ${(settle.waitedMs / 1000).toFixed(1)} s`;
@@ -85,7 +115,8 @@ export function formatWebhooksReport(result: WebhooksBenchResult): string {
       `(a) and (2) ${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up; ` +
       `(b) and (1) alternate ${settings.pairs} times, ${settings.pairDurationMs / 1000} s after ` +
       `${settings.pairWarmupMs / 1000} s each, medians shown; ` +
-      `${settings.cpus} CPUs, ${settings.postgres}; the receiver (204 at once) runs in a child process`,
+      `(3) as (1), ${settings.pairs} times; ${settings.cpus} CPUs, ${settings.postgres}; ` +
+      'the receivers (204 at once) run in child processes, one per subscription',
     '',
     row(['measurement', 'deliv/s', 'vs (b)', 'vs (a)', 'p50 ms', 'p99 ms', 'CPU', 'target', 'met']),
     row([
@@ -139,6 +170,29 @@ export function formatWebhooksReport(result: WebhooksBenchResult): string {
       `p99 <= ${latency.targetP99Ms} ms`,
       met(latency.met),
     ]),
+    row(["(3) (1)'s subscription alone", rate(rateLimit.alone), '', '', '', '', '']),
+    row([
+      `    beside one at ${rateLimit.limit}/s: ${percent(rateLimit.ratio)} of alone`,
+      rate(rateLimit.beside),
+      '',
+      '',
+      '',
+      '',
+      '',
+      `>= ${percent(rateLimit.target)} alone`,
+      met(rateLimit.met),
+    ]),
+    row([
+      `    the limited one (busiest second ${rateLimit.limitedBusiestSecond})`,
+      rate(rateLimit.limitedPerSecond),
+      '',
+      '',
+      '',
+      '',
+      '',
+      `<= ${rateLimit.limit} in 1 s`,
+      met(rateLimit.limitedMet),
+    ]),
     '',
     'deliv/s: 2xx answers per second counted by the receiver; row (2): publishes started per second.',
     `Pairs, (b) then (1): ${pairs
@@ -155,5 +209,14 @@ export function formatWebhooksReport(result: WebhooksBenchResult): string {
     `Between the last (1) and (2) the backlog was ${settled}.`,
     `(2): ${latency.count} events measured at half of (1)'s rate, ${latency.lost} lost ` +
       `(not delivered by the end of the settle time), max ${ms(latency.max)} ms.`,
+    `(3) pairs, alone then beside (limited one: deliv/s, busiest second, left pending): ${rateLimit.pairs
+      .map(
+        (p) =>
+          `${rate(p.alone)} / ${rate(p.beside)} (${percent(p.ratio)}; ` +
+          `${rate(p.limitedPerSecond)}/s, ${p.limitedBusiestSecond}, ${p.limitedLeft})`,
+      )
+      .join(', ')}; the "% of alone" is the median of these ratios; the limited one had ` +
+      `${rateLimit.backlog} events published in one transaction before each window, the rest ` +
+      'cancelled after it.',
   ].join('\n');
 }

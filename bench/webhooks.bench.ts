@@ -16,14 +16,15 @@ import { type WebhooksBenchResult, formatWebhooksReport } from './format-webhook
 import { measureDeliveryLatency } from './measure-delivery-latency';
 import { type HeraldDeliveriesResult, measureHeraldDeliveries } from './measure-herald-deliveries';
 import { type RawOutboxResult, measureRawOutbox } from './measure-raw-outbox';
+import { measureRateLimitedNeighbour } from './measure-rate-limited-neighbour';
 import { measureUndiciCeiling } from './measure-undici-ceiling';
 import { type SettleOutcome, settleHeraldDeliveries } from './settle-herald-deliveries';
 import { type WebhookReceiver, spawnWebhookReceiver } from './spawn-webhook-receiver';
 import { startForeignCpuMeter } from './start-foreign-cpu-meter';
 import { BENCH_ADMIN_TOKEN, type BenchApp, startBenchApp } from './start-bench-app';
 
-// (a), three pairs of (b) and (1), and (2), each warm-up + duration, with start-up and the settling
-// after each (1) keep a run near 80 s, never much past 100 s.
+// (a), three pairs of (b) and (1), (2), and three pairs of (3), each warm-up + duration, with
+// start-up and the settling after each (1) and (3) keep a run near 2.5 min, never much past 3.
 const CONCURRENCY = 8;
 const WARMUP_MS = 2_000;
 const DURATION_MS = 8_000;
@@ -38,12 +39,20 @@ const SETTLE_MS = 10_000;
 /** How long the events of (2)'s window may take to arrive after the last publish. */
 const LATENCY_SETTLE_MS = 5_000;
 const BACKGROUND_SAMPLE_MS = 1_000;
-/** A run normally takes about 80 s; past this something is stuck. */
-const WATCHDOG_MS = 4 * 60_000;
+/** A run normally takes about 2.5 min; past this something is stuck. */
+const WATCHDOG_MS = 6 * 60_000;
 
 const DELIVERIES_TARGET = 1_500;
 const RAW_OUTBOX_TARGET = 0.5;
 const LATENCY_P99_TARGET_MS = 100;
+
+/** (3): the limited subscription's `rateLimit`, and the backlog published for each of its windows
+ * (10 s at the limit, more than a window of 6.5 s can send, so it never runs dry). */
+const RATE_LIMIT = 50;
+const RATE_LIMIT_BACKLOG = RATE_LIMIT * 10;
+const LIMITED_TOPIC = 'limited.created';
+/** (3): beside the limited one, the unlimited subscription keeps this share of its rate alone. */
+const NEIGHBOUR_TARGET = 0.9;
 
 /** Redis and Bull prefix as `startBenchApp` sets them. */
 const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -82,10 +91,14 @@ async function measureBackgroundCpu(): Promise<number | null> {
 async function run(
   database: BenchDatabase,
   receiver: WebhookReceiver,
+  limitedReceiver: WebhookReceiver,
 ): Promise<WebhooksBenchResult> {
   const databaseUrl = database.url;
   const backgroundCpuBusy = await measureBackgroundCpu();
-  const foreignCpu = startForeignCpuMeter([process.pid, receiver.pid], database.name);
+  const foreignCpu = startForeignCpuMeter(
+    [process.pid, receiver.pid, limitedReceiver.pid],
+    database.name,
+  );
   await runMigrations(databaseUrl);
   const secret = generateWebhookSecret();
   const phase = { warmupMs: WARMUP_MS, durationMs: DURATION_MS, payload: PAYLOAD, secret };
@@ -158,6 +171,32 @@ async function run(
     });
     const latencyCpuBusy = latencyCpu() ?? null;
 
+    log(`    settling (2)'s deliveries (up to ${SETTLE_MS / 1000} s)`);
+    await settleHeraldDeliveries(dataSource, queue, SETTLE_MS);
+    const limitedSubscriptionId = await createBenchSubscription(bench.baseUrl, tenant.apiKey, {
+      url: limitedReceiver.url,
+      topics: ['limited.*'],
+      secret,
+      rateLimit: RATE_LIMIT,
+    });
+    const neighbour = await measureRateLimitedNeighbour(
+      {
+        ...herald,
+        concurrency: CONCURRENCY,
+        warmupMs: PAIR_WARMUP_MS,
+        durationMs: PAIR_DURATION_MS,
+        queue,
+        limitedReceiver,
+        limitedSubscriptionId,
+        limitedTopic: LIMITED_TOPIC,
+        limit: RATE_LIMIT,
+        backlog: RATE_LIMIT_BACKLOG,
+        pairs: PAIRS,
+        settleMs: SETTLE_MS,
+      },
+      log,
+    );
+
     const foreignCpuBusy = foreignCpu() ?? null;
     const p99 = finite(latency.latency.p99);
     return {
@@ -212,6 +251,19 @@ async function run(
         targetP99Ms: LATENCY_P99_TARGET_MS,
         met: p99 !== null && p99 <= LATENCY_P99_TARGET_MS,
       },
+      rateLimit: {
+        limit: RATE_LIMIT,
+        backlog: RATE_LIMIT_BACKLOG,
+        alone: neighbour.alone,
+        beside: neighbour.beside,
+        ratio: neighbour.ratio,
+        target: NEIGHBOUR_TARGET,
+        met: neighbour.ratio >= NEIGHBOUR_TARGET,
+        limitedPerSecond: neighbour.limitedPerSecond,
+        limitedBusiestSecond: neighbour.limitedBusiestSecond,
+        limitedMet: neighbour.limitedBusiestSecond <= RATE_LIMIT,
+        pairs: neighbour.pairs,
+      },
     };
   } finally {
     await bench?.close();
@@ -233,7 +285,12 @@ async function main(): Promise<void> {
   try {
     const receiver = await spawnWebhookReceiver();
     try {
-      result = await run(database, receiver);
+      const limitedReceiver = await spawnWebhookReceiver();
+      try {
+        result = await run(database, receiver, limitedReceiver);
+      } finally {
+        await limitedReceiver.stop();
+      }
     } finally {
       await receiver.stop();
     }
