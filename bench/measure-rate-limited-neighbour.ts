@@ -1,4 +1,5 @@
 import type { Queue } from 'bull';
+import { waitForSequencer } from './wait-for-sequencer';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import type { NotificationPublisher } from '../src/notifications';
@@ -84,9 +85,7 @@ async function publishInOneTransaction(
   });
 }
 
-async function measureBeside(
-  options: RateLimitedNeighbourOptions,
-): Promise<{
+async function measureBeside(options: RateLimitedNeighbourOptions): Promise<{
   unlimited: HeraldDeliveriesResult;
   limited: Omit<RateLimitedPair, 'alone' | 'beside' | 'ratio'>;
 }> {
@@ -100,6 +99,8 @@ async function measureBeside(
     options.payload,
     options.backlog,
   );
+  // Sequenced and fanned out before the window opens, so that work does not fall into it.
+  await waitForSequencer(options.dataSource, 30_000);
   // The limited receiver's count over the same window as the unlimited one's (after the warm-up).
   const limitedStart = delay(options.warmupMs).then(() => limitedReceiver.count());
   const unlimited = await measureHeraldDeliveries(options);
