@@ -29,3 +29,8 @@ export type { ErrorBody } from './http/error-body';
 export { DeliveryQueueHealth } from './webhooks/delivery/delivery-queue-health';
 export { secretsEqual } from './tenants/api-key-secret';
 export { bearerToken } from './tenants/bearer-token';
+export { toOpenApi31 } from './openapi/to-openapi-31';
+export {
+  addEventTypesToDocument,
+  type EventTypeForDocument,
+} from './openapi/add-event-types-to-document';
