@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { toOpenApi31 } from '../notifications';
+import { addEventTypesToDocument, toOpenApi31 } from '../notifications';
 
 /**
  * Builds the OpenAPI 3.1 document of every mounted route: 3.1, so that event types' JSON Schemas
@@ -26,9 +26,14 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   return toOpenApi31(SwaggerModule.createDocument(app, config));
 }
 
-/** Serves Swagger UI at `/docs` and the document at `/docs-json`. */
+/**
+ * Serves Swagger UI at `/docs` and the document at `/docs-json`. The routes are documented once;
+ * the event types are added on each request, so one declared at run time shows at once.
+ */
 export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
+    patchDocumentOnRequest: (_request, _response, document) =>
+      addEventTypesToDocument(document, app),
   });
 }

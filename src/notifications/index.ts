@@ -44,7 +44,4 @@ export { DeliveryQueueHealth } from './webhooks/delivery/delivery-queue-health';
 export { secretsEqual } from './tenants/api-key-secret';
 export { bearerToken } from './tenants/bearer-token';
 export { toOpenApi31 } from './openapi/to-openapi-31';
-export {
-  addEventTypesToDocument,
-  type EventTypeForDocument,
-} from './openapi/add-event-types-to-document';
+export { addEventTypesToDocument } from './openapi/add-event-types-to-document';

@@ -78,8 +78,23 @@ describe('addEventTypesToDocument', () => {
     const base = { ...BASE, openapi: '3.0.0' };
     const document = addEventTypesToDocument(base, [ORDER_CREATED]);
     expect(document.webhooks).toBeUndefined();
-    expect(Object.keys(document['x-webhooks'] ?? {})).toEqual(['order.created']);
+    expect(document['x-webhooks']?.['order.created']?.post).toBeDefined();
     expect(base.components?.schemas).toEqual({ OrderDto: { type: 'object' } });
     expect(base).not.toHaveProperty('x-webhooks');
+  });
+
+  it("documents Herald's own webhook.* events too, unless the catalog declares one", () => {
+    const document = addEventTypesToDocument(BASE, [
+      { name: 'webhook.test', description: 'Ours', deprecated: false, schema: null },
+    ]);
+    expect(Object.keys(document.webhooks ?? {}).sort()).toEqual([
+      'webhook.attempt.exhausted',
+      'webhook.subscription.disabled',
+      'webhook.test',
+    ]);
+    expect(document.webhooks?.['webhook.test']?.post?.summary).toBe('Ours');
+    expect(document.components?.schemas?.WebhookAttemptExhaustedEvent).toMatchObject({
+      required: expect.arrayContaining(['subscriptionId', 'deliveryId', 'eventId']),
+    });
   });
 });

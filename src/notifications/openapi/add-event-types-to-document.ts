@@ -1,12 +1,13 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { OpenAPIObject, SchemaObject, WebhooksObject } from '@nestjs/swagger';
+import { EventTypeCatalog } from '../event-types/event-type-catalog';
+import type { EventTypeView } from '../event-types/event-type.types';
 import { eventSchemaNames } from './event-schema-names';
-import { webhookPathItem, type DocumentedEventType } from './webhook-path-item';
+import { OPERATIONAL_EVENT_TYPES } from './operational-event-types';
+import { webhookPathItem } from './webhook-path-item';
 
-/** An event type as the document shows it: the catalog's view. */
-export interface EventTypeForDocument extends DocumentedEventType {
-  /** The payload's JSON Schema (2020-12); null for any JSON object. */
-  schema: object | null;
-}
+/** What the document shows of an event type. */
+type DocumentedEventType = Pick<EventTypeView, 'name' | 'description' | 'schema' | 'deprecated'>;
 
 /** Any JSON object: the payload of an event type declared without a schema. */
 const ANY_OBJECT: SchemaObject = { type: 'object', additionalProperties: true };
@@ -15,7 +16,13 @@ const ANY_OBJECT: SchemaObject = { type: 'object', additionalProperties: true };
 const COMPONENT_PREFIX = '#/components/schemas/';
 
 /**
- * Returns `document` with a webhook for every event type: under `webhooks` in an OpenAPI 3.1
+ * Returns `document` with a webhook for every event type of `source` (the app's catalog as it is
+ * now: an app or module context that imports `NotificationsModule`; or a list of types) and for
+ * Herald's own `webhook.*` events. Call it
+ * on each request for the document (`SwaggerModule.setup`'s `patchDocumentOnRequest`), so that
+ * types declared at run time show without a restart.
+ *
+ * Each webhook is under `webhooks` in an OpenAPI 3.1
  * document (`x-webhooks` in a 3.0 one, which has no such section), keyed by the event type's name,
  * a `post` whose body is the envelope Herald sends (`{ type, timestamp, data }`) and whose
  * parameters are the signature headers. Each payload schema goes into `components.schemas` under
@@ -24,8 +31,15 @@ const COMPONENT_PREFIX = '#/components/schemas/';
  */
 export function addEventTypesToDocument(
   document: OpenAPIObject,
-  eventTypes: readonly EventTypeForDocument[],
+  source: INestApplicationContext | readonly DocumentedEventType[],
 ): OpenAPIObject & { 'x-webhooks'?: WebhooksObject } {
+  const declared = isEventTypeList(source)
+    ? source
+    : source.get(EventTypeCatalog, { strict: false }).list();
+  const eventTypes = [
+    ...declared,
+    ...OPERATIONAL_EVENT_TYPES.filter((own) => !declared.some(({ name }) => name === own.name)),
+  ];
   const existing = document.components?.schemas ?? {};
   const names = eventSchemaNames(
     eventTypes.map((eventType) => eventType.name),
@@ -43,6 +57,12 @@ export function addEventTypesToDocument(
     return { ...document, components, 'x-webhooks': webhooks };
   }
   return { ...document, components, webhooks: { ...document.webhooks, ...webhooks } };
+}
+
+function isEventTypeList(
+  source: INestApplicationContext | readonly DocumentedEventType[],
+): source is readonly DocumentedEventType[] {
+  return Array.isArray(source);
 }
 
 /**

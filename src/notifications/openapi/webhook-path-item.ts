@@ -1,11 +1,5 @@
 import type { ParameterObject, PathItemObject, ResponsesObject } from '@nestjs/swagger';
-
-/** What the document says of one event type (the catalog's view of it). */
-export interface DocumentedEventType {
-  name: string;
-  description: string | null;
-  deprecated: boolean;
-}
+import type { EventTypeView } from '../event-types/event-type.types';
 
 /** The Standard Webhooks headers Herald signs every attempt with, and its own. */
 const WEBHOOK_HEADERS: ParameterObject[] = [
@@ -64,7 +58,7 @@ const RECEIVER_RESPONSES: ResponsesObject = {
  * headers.
  */
 export function webhookPathItem(
-  eventType: DocumentedEventType,
+  eventType: Pick<EventTypeView, 'name' | 'description' | 'deprecated'>,
   payloadRef: string,
 ): PathItemObject {
   return {
