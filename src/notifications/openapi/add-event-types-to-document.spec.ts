@@ -14,7 +14,11 @@ const ORDER_CREATED = {
   deprecated: false,
   schema: {
     type: 'object',
-    properties: { orderId: { type: 'integer' }, lines: { $ref: '#/$defs/lines' } },
+    properties: {
+      orderId: { type: 'integer' },
+      lines: { $ref: '#/$defs/lines' },
+      default: { $ref: '#/$defs/lines' },
+    },
     required: ['orderId'],
     $defs: { lines: { type: 'array', items: { type: 'string' } } },
   },
@@ -57,6 +61,7 @@ describe('addEventTypesToDocument', () => {
       properties: {
         ...ORDER_CREATED.schema.properties,
         lines: { $ref: '#/components/schemas/OrderCreatedEvent/$defs/lines' },
+        default: { $ref: '#/components/schemas/OrderCreatedEvent/$defs/lines' },
       },
     });
   });

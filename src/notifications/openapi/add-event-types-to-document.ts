@@ -78,6 +78,9 @@ function placedSchema(schema: object, name: string): SchemaObject {
 /** Keywords whose values are data: a `$ref` key inside them is not a reference. */
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example']);
 
+/** Maps whose keys are names (a property called `default` is no keyword) and values schemas. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions']);
+
 function rewriteRefs(value: unknown, base: string): unknown {
   if (Array.isArray(value)) return value.map((item) => rewriteRefs(item, base));
   if (value === null || typeof value !== 'object') return value;
@@ -85,8 +88,17 @@ function rewriteRefs(value: unknown, base: string): unknown {
   for (const [key, child] of Object.entries(value)) {
     if (key === '$ref' && typeof child === 'string' && child.startsWith('#')) {
       copy[key] = `${base}${child.slice(1)}`;
+    } else if (DATA_KEYWORDS.has(key)) {
+      copy[key] = child;
+    } else if (SCHEMA_MAPS.has(key) && child !== null && typeof child === 'object') {
+      copy[key] = Object.fromEntries(
+        Object.entries(child as Record<string, unknown>).map(([name, schema]) => [
+          name,
+          rewriteRefs(schema, base),
+        ]),
+      );
     } else {
-      copy[key] = DATA_KEYWORDS.has(key) ? child : rewriteRefs(child, base);
+      copy[key] = rewriteRefs(child, base);
     }
   }
   return copy;

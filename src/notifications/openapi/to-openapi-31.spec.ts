@@ -99,6 +99,14 @@ describe('toOpenApi31', () => {
     expect(toOpenApi31(document)).toEqual({ ...document, openapi: '3.1.0' });
   });
 
+  it('converts a property named like a data keyword, which holds a schema', () => {
+    const converted = toOpenApi31({
+      openapi: '3.0.0',
+      schema: { properties: { example: { type: 'object', nullable: true } } },
+    });
+    expect(converted.schema.properties.example).toEqual({ type: ['object', 'null'] });
+  });
+
   it('does not change the document it is given', () => {
     const document = { openapi: '3.0.0', schema: { type: 'string', nullable: true } };
     toOpenApi31(document);

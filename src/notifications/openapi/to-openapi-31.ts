@@ -4,6 +4,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** Keywords whose values are data, not schemas: copied as they are, never converted. */
 const DATA_KEYWORDS = new Set(['example', 'examples', 'default', 'enum', 'const']);
 
+/** Maps whose keys are names (a property called `example` is no keyword) and values schemas. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'schemas']);
+
 /** Keywords that describe a schema rather than constrain it: they stay outside an `anyOf`. */
 const ANNOTATIONS = new Set([
   'title',
@@ -34,9 +37,22 @@ function convert(value: Json): Json {
   if (Array.isArray(value)) return value.map(convert);
   if (value === null || typeof value !== 'object') return value;
   const copy: { [key: string]: Json } = {};
-  for (const [key, child] of Object.entries(value))
-    copy[key] = DATA_KEYWORDS.has(key) ? child : convert(child);
+  for (const [key, child] of Object.entries(value)) {
+    if (DATA_KEYWORDS.has(key)) copy[key] = child;
+    else if (SCHEMA_MAPS.has(key) && isMap(child)) copy[key] = convertEach(child);
+    else copy[key] = convert(child);
+  }
   return exclusiveBounds(nullable(copy));
+}
+
+function convertEach(map: { [key: string]: Json }): { [key: string]: Json } {
+  const copy: { [key: string]: Json } = {};
+  for (const [name, schema] of Object.entries(map)) copy[name] = convert(schema);
+  return copy;
+}
+
+function isMap(value: Json): value is { [key: string]: Json } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** `nullable` is a keyword (a boolean) only in a schema; a property named so holds a schema. */
