@@ -1,4 +1,4 @@
-import type { EventTypeOptions, EventTypeToken } from './event-type.types';
+import type { EventTypeOptions, EventTypeToken, JsonSchema } from './event-type.types';
 
 /**
  * Declares an event type with an explicit JSON Schema and its payload type `T`, for the module's
@@ -15,7 +15,7 @@ import type { EventTypeOptions, EventTypeToken } from './event-type.types';
  * The schema is what runs; `T` is what the compiler checks, so keep the two in step.
  */
 export function defineEventType<T extends object>(
-  declaration: EventTypeOptions & { name: string },
+  declaration: EventTypeOptions & { name: string; schema: JsonSchema },
 ): EventTypeToken<T> {
   return { ...declaration };
 }

@@ -41,6 +41,8 @@ declare const PAYLOAD_TYPE: unique symbol;
  * also carries the payload type `T`, for the typed `publish(token, payload, options)`.
  */
 export interface EventTypeToken<T extends object> extends EventTypeDeclaration {
+  /** What validates `T` at run time; required, as it is what tells a token from a class. */
+  schema: JsonSchema;
   readonly [PAYLOAD_TYPE]?: T;
 }
 
