@@ -66,6 +66,7 @@ export class AppModule {
           allowedDestinations: config.allowedDestinations,
           sweepInterval: config.sweepInterval,
           shutdownGrace: config.shutdownGrace,
+          strictEventTypes: config.strictEventTypes,
           http: roles.has('api'),
           metricsRegistry,
           ...notifications,

@@ -6,6 +6,7 @@ import { parseRateLimit, type RateLimitSetting } from './rate-limit';
 import {
   adminToken,
   between,
+  boolean,
   cidr,
   count,
   databaseUrl,
@@ -111,6 +112,9 @@ export class HeraldConfig {
   sweepInterval!: number;
   @Env('HERALD_SHUTDOWN_GRACE', '10s', between(parseDuration, '0s', '10m'))
   shutdownGrace!: number;
+  /** Only declared event types may be published and subscribed to. */
+  @Env('HERALD_STRICT_EVENT_TYPES', 'false', boolean)
+  strictEventTypes!: boolean;
   @Env('LOG_LEVEL', 'info', oneOf(LOG_LEVELS, 'a log level'))
   logLevel!: LogLevel;
   /** Where a generated admin token and encryption key are kept. */

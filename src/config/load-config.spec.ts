@@ -21,6 +21,19 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 }
 
 describe('loadConfig', () => {
+  describe('HERALD_STRICT_EVENT_TYPES', () => {
+    it('reads true and false', () => {
+      expect(loadConfig({ HERALD_STRICT_EVENT_TYPES: 'true' }).strictEventTypes).toBe(true);
+      expect(loadConfig({ HERALD_STRICT_EVENT_TYPES: 'false' }).strictEventTypes).toBe(false);
+    });
+
+    it('refuses anything else, naming the variable', () => {
+      expect(problemsOf({ HERALD_STRICT_EVENT_TYPES: 'yes' })).toEqual([
+        'HERALD_STRICT_EVENT_TYPES: "yes" is not true or false',
+      ]);
+    });
+  });
+
   describe('defaults', () => {
     it('uses the documented default for every variable', () => {
       const config = loadConfig({});
@@ -48,6 +61,7 @@ describe('loadConfig', () => {
         allowedDestinations: [],
         sweepInterval: 30_000,
         shutdownGrace: 10_000,
+        strictEventTypes: false,
         logLevel: 'info',
         encryptionKeys: [],
         dataDir: '.herald',
@@ -115,6 +129,7 @@ describe('loadConfig', () => {
         HERALD_ALLOWED_DESTINATIONS: '127.0.0.0/8',
         HERALD_SWEEP_INTERVAL: '100ms',
         HERALD_SHUTDOWN_GRACE: '2s',
+        HERALD_STRICT_EVENT_TYPES: 'true',
         LOG_LEVEL: 'debug',
         HERALD_ENCRYPTION_KEY: 'ab'.repeat(32),
         HERALD_DATA_DIR: '/var/lib/herald',
@@ -143,6 +158,7 @@ describe('loadConfig', () => {
         allowedDestinations: ['127.0.0.0/8'],
         sweepInterval: 100,
         shutdownGrace: 2_000,
+        strictEventTypes: true,
         logLevel: 'debug',
         encryptionKeys: [Buffer.from('ab'.repeat(32), 'hex')],
         dataDir: '/var/lib/herald',

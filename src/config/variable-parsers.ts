@@ -21,6 +21,13 @@ export function count(text: string): number {
   return value;
 }
 
+/** `true` or `false`, as written. */
+export function boolean(text: string): boolean {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new Error(`"${text}" is not true or false`);
+}
+
 /** `parse`, refusing values below `min` or above `max` (written as an operator would). */
 export function between(
   parse: (text: string) => number,

@@ -12,6 +12,20 @@ export type { ResolveHost } from './webhooks/destinations/destination-guard';
 export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
 export { NotificationsError, NotificationsErrorCode } from './notifications.errors';
+export { EventTypeCatalog } from './event-types/event-type-catalog';
+export { EventType } from './event-types/event-type.decorator';
+export { defineEventType } from './event-types/define-event-type';
+export {
+  EventPayload,
+  type EventData,
+  type EventTypeClass,
+  type EventTypeDeclaration,
+  type EventTypeOptions,
+  type EventTypeSource,
+  type EventTypeToken,
+  type EventTypeView,
+  type JsonSchema,
+} from './event-types/event-type.types';
 export { TenantsService } from './tenants/tenants.service';
 export type { TenantEntity } from './tenants/tenant.entity';
 export { ApiKeysService, type CreatedApiKey } from './tenants/api-keys.service';

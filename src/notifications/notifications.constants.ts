@@ -10,6 +10,9 @@ export const SEQUENCED_CHANNEL = 'herald_sequenced';
 /** Channel revoking an API key NOTIFYs, with the key's id; every instance drops the key at once. */
 export const API_KEY_REVOKED_CHANNEL = 'herald_api_key_revoked';
 
+/** Channel a change of the event types declared at run time NOTIFYs; every instance reads them again. */
+export const EVENT_TYPES_CHANNEL = 'herald_event_types';
+
 /** Session advisory lock key (two int4 halves) held by the one active sequencer cluster-wide. */
 export const SEQUENCER_LOCK_KEY: readonly [number, number] = [0x48524c44, 1];
 

@@ -24,6 +24,10 @@ export enum NotificationsErrorCode {
   SubscriptionLimitReached = 'subscription_limit_reached',
   SubscriptionUidConflict = 'subscription_uid_conflict',
   SigningSecretUnavailable = 'signing_secret_unavailable',
+  PayloadInvalid = 'payload_invalid',
+  UnknownEventType = 'unknown_event_type',
+  EventTypeNotFound = 'event_type_not_found',
+  EventTypeDeclaredInCode = 'event_type_declared_in_code',
 }
 
 /** The one exception type the module throws for anything a caller did wrong. */

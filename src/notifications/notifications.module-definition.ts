@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { EventTypesController } from './event-types/event-types.controller';
 import { EventsController } from './events/events.controller';
 import { HTTP_MOUNTED } from './notifications.constants';
 import type { NotificationsModuleOptions } from './notifications.options';
@@ -18,6 +19,7 @@ export const NOTIFICATIONS_CONTROLLERS = [
   TenantsController,
   PortalSessionsController,
   EventsController,
+  EventTypesController,
   SubscriptionsController,
   DeliveriesController,
 ];

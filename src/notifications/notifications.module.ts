@@ -14,6 +14,8 @@ import { apiResponseHeaders } from './http/api-response-headers';
 import { DroppedConnectionListener } from './common/postgres/dropped-connection-listener';
 import { answerBodyParserErrors } from './http/answer-body-parser-errors';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
+import { EventTypeCatalog } from './event-types/event-type-catalog';
+import { EventTypesService } from './event-types/event-types.service';
 import { EventLogService } from './events/event-log.service';
 import { EventStreamService } from './events/event-stream.service';
 import { LongPollService } from './events/long-poll.service';
@@ -82,6 +84,8 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     },
     DroppedConnectionListener,
     NotificationPublisher,
+    EventTypeCatalog,
+    EventTypesService,
     EventLogService,
     LongPollService,
     EventStreamService,
@@ -143,6 +147,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
   // Exactly the injectable classes index.ts exports (test/package/module-exports.e2e-spec.ts).
   exports: [
     NotificationPublisher,
+    EventTypeCatalog,
     TenantsService,
     ApiKeysService,
     PortalSessionsService,

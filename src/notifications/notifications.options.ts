@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock';
+import type { EventTypeSource, EventTypeView } from './event-types/event-type.types';
+import { resolveEventTypes } from './event-types/resolve-event-types';
 import type { RateLimitRule } from './limits/rate-limit-rule';
 import { resolveWithDns, type ResolveHost } from './webhooks/destinations/destination-guard';
 import { parseEncryptionKey } from './webhooks/secrets/secret-box';
@@ -126,15 +128,35 @@ export interface NotificationsModuleOptions {
    * links are `<publicUrl>/portal#token=…`. Default `http://localhost:3000`.
    */
   publicUrl?: string;
+  /**
+   * Event types declared in code: classes decorated with `@EventType`, or `{ name, description?,
+   * schema?, deprecated? }` (`defineEventType` makes one with a payload type). A publish of a
+   * declared topic with a schema must carry a payload that validates (`payload_invalid`). A bad
+   * name, a name given twice or a schema that does not compile throws when the module is made.
+   * Default none.
+   */
+  eventTypes?: readonly EventTypeSource[];
+  /**
+   * Refuse publishing to a topic that is not a declared event type (`unknown_event_type`), and
+   * subscription patterns that match none. Herald's own `webhook.*` topics are exempt. Default false.
+   */
+  strictEventTypes?: boolean;
+  /**
+   * How often the event types declared at run time are read again, in case a NOTIFY of a change
+   * was lost. Default 30 s.
+   */
+  eventTypeReloadInterval?: number;
   /** Time source; tests inject a controllable one. */
   clock?: Clock;
 }
 
 /** Options with every default filled in; the only place defaults live. */
 export type ResolvedNotificationsOptions = Required<
-  Omit<NotificationsModuleOptions, 'adminToken' | 'encryptionKey'>
+  Omit<NotificationsModuleOptions, 'adminToken' | 'encryptionKey' | 'eventTypes'>
 > &
   Pick<NotificationsModuleOptions, 'adminToken'> & {
+    /** The event types declared in code, checked, sorted by name. */
+    eventTypes: EventTypeView[];
     /** The encryption keys, parsed; the first seals. Empty when none was given. */
     encryptionKeys: Buffer[];
   };
@@ -189,6 +211,9 @@ export function resolveNotificationsOptions(
     shutdownGrace: options.shutdownGrace ?? 10 * SECOND,
     secretRotationGrace: options.secretRotationGrace ?? DAY,
     publicUrl: resolvePublicUrl(options.publicUrl ?? 'http://localhost:3000'),
+    eventTypes: resolveEventTypes(options.eventTypes ?? []),
+    strictEventTypes: options.strictEventTypes ?? false,
+    eventTypeReloadInterval: options.eventTypeReloadInterval ?? 30 * SECOND,
     clock: options.clock ?? systemClock,
   };
 }

@@ -8,6 +8,7 @@ export const HERALD = {
   api_keys: `${HERALD_SCHEMA}.api_keys`,
   deliveries: `${HERALD_SCHEMA}.deliveries`,
   delivery_attempts: `${HERALD_SCHEMA}.delivery_attempts`,
+  event_types: `${HERALD_SCHEMA}.event_types`,
   events: `${HERALD_SCHEMA}.events`,
   portal_sessions: `${HERALD_SCHEMA}.portal_sessions`,
   replays: `${HERALD_SCHEMA}.replays`,

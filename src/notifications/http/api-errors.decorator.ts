@@ -3,7 +3,10 @@ import { ApiResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from './error-response.dto';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input; `message` names the field (`validation_failed`, `malformed_json`, `invalid_cursor`)',
+  400:
+    'Invalid input; `message` names the field (`validation_failed`, `malformed_json`, ' +
+    '`invalid_cursor`), the path of a payload that does not match its event type ' +
+    '(`payload_invalid`), or a topic that is not a declared event type (`unknown_event_type`)',
   401: 'Missing, malformed or revoked credentials (`unauthorized`)',
   403: 'The credentials may not use this route (`forbidden`)',
   404: 'No such resource for these credentials',
@@ -12,7 +15,8 @@ const DESCRIPTIONS: Record<number, string> = {
   409:
     'The tenant has as many subscriptions as allowed (`subscription_limit_reached`), a ' +
     'subscription with this `uid` exists with other settings (`subscription_uid_conflict`), or ' +
-    'no configured encryption key opens the signing secret (`signing_secret_unavailable`)',
+    'no configured encryption key opens the signing secret (`signing_secret_unavailable`), or ' +
+    "the event type is declared in the host's code (`event_type_declared_in_code`)",
   422: 'The idempotency key was used with another body (`idempotency_key_reused`)',
   429:
     'Over the rate limit of these credentials (`rate_limited`) or, for long polls and streams, ' +

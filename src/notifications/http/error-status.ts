@@ -24,6 +24,10 @@ export const ERROR_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
   [NotificationsErrorCode.SubscriptionLimitReached]: HttpStatus.CONFLICT,
   [NotificationsErrorCode.SubscriptionUidConflict]: HttpStatus.CONFLICT,
   [NotificationsErrorCode.SigningSecretUnavailable]: HttpStatus.CONFLICT,
+  [NotificationsErrorCode.PayloadInvalid]: HttpStatus.BAD_REQUEST,
+  [NotificationsErrorCode.UnknownEventType]: HttpStatus.BAD_REQUEST,
+  [NotificationsErrorCode.EventTypeNotFound]: HttpStatus.NOT_FOUND,
+  [NotificationsErrorCode.EventTypeDeclaredInCode]: HttpStatus.CONFLICT,
 };
 
 /** Codes for errors raised by Nest or Express themselves rather than by Herald. */

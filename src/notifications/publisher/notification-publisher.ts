@@ -6,6 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { isTopic, TOPIC_MAX_LENGTH } from '../common/topics/topic';
+import { EventTypeCatalog } from '../event-types/event-type-catalog';
 import { HeraldMetrics } from '../metrics/herald-metrics';
 import { PUBLISHED_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
@@ -15,7 +16,15 @@ import {
   type PublishInput,
   type PublishOptions,
   type PublishedEvent,
+  type TypedPublishOptions,
 } from './publish.types';
+import { publishArguments, type PublishArguments } from './typed-publish';
+import type {
+  EventData,
+  EventPayload,
+  EventTypeClass,
+  EventTypeToken,
+} from '../event-types/event-type.types';
 import { findUnstorable } from '../common/postgres/storable-json';
 import { pgPoolOf } from '../common/postgres/pg-pool';
 import { sqlStateOf } from '../common/postgres/database-unavailable';
@@ -109,6 +118,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
     @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
+    @Inject(EventTypeCatalog) private readonly catalog: EventTypeCatalog,
   ) {}
 
   /** Lets a NOTIFY in flight finish while the connection pool is still open. */
@@ -120,10 +130,28 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
    * Publishes one event. With `options.manager` the event commits or rolls back with the caller's
    * transaction (READ COMMITTED, Postgres's default, is assumed for idempotency under concurrency).
    *
-   * @throws NotificationsError `validation_failed`, `payload_too_large`, `tenant_not_found`, or
+   * @throws NotificationsError `validation_failed`, `payload_too_large`, `tenant_not_found`,
+   *   `payload_invalid` or `unknown_event_type` (see the module's `eventTypes`), or
    *   `idempotency_key_reused` when the key was first used with another topic or payload.
    */
-  async publish(input: PublishInput, options: PublishOptions = {}): Promise<PublishedEvent> {
+  publish(input: PublishInput, options?: PublishOptions): Promise<PublishedEvent>;
+  /**
+   * Publishes one event of a declared event type, its payload checked by the compiler: `type` is
+   * a class decorated with `@EventType` that extends `EventPayload`, or a `defineEventType` token,
+   * listed in the module's `eventTypes` (else `unknown_event_type`).
+   */
+  publish<T extends EventPayload>(
+    type: EventTypeClass<T>,
+    payload: EventData<T>,
+    options: TypedPublishOptions,
+  ): Promise<PublishedEvent>;
+  publish<T extends object>(
+    type: EventTypeToken<T>,
+    payload: T,
+    options: TypedPublishOptions,
+  ): Promise<PublishedEvent>;
+  async publish(...args: PublishArguments): Promise<PublishedEvent> {
+    const [input, options = {}] = publishArguments(args, this.catalog);
     const payload = this.validate(input, options.idempotencyKey);
     const manager = options.manager ?? this.dataSource.manager;
     // Without a query runner every query takes a pooled connection and commits on its own.
@@ -263,6 +291,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
     if (problems.length > 0) {
       throw new NotificationsError(NotificationsErrorCode.ValidationFailed, problems.join('; '));
     }
+    this.catalog.check(input.topic, input.payload);
     const payload = JSON.stringify(input.payload);
     const size = Buffer.byteLength(payload);
     if (size > this.options.maxPayloadBytes) {

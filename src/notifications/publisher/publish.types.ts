@@ -44,3 +44,9 @@ export interface PublishedEvent {
   /** True when the idempotency key had been used before and this is the original event. */
   replayed: boolean;
 }
+
+/** How to publish an event of a declared type: {@link PublishOptions} and the tenant. */
+export interface TypedPublishOptions extends PublishOptions {
+  /** The tenant that owns the event. */
+  tenantId: string;
+}

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type EntityManager, type Repository } from 'typeorm';
 import { sqlStateOf } from '../../common/postgres/database-unavailable';
+import { EventTypeCatalog } from '../../event-types/event-type-catalog';
 import { secretsEqual } from '../../tenants/api-key-secret';
 import { keysetPage } from '../../common/cursors/keyset-page';
 import type { PageQuery } from '../../common/cursors/page-query';
@@ -48,6 +49,7 @@ export class SubscriptionsService {
     @Inject(DestinationGuard) private readonly guard: DestinationGuard,
     @Inject(SecretBox) private readonly box: SecretBox,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(EventTypeCatalog) private readonly catalog: EventTypeCatalog,
   ) {}
 
   /**
@@ -58,6 +60,7 @@ export class SubscriptionsService {
    * registrations.
    */
   async create(tenantId: string, dto: CreateSubscriptionDto): Promise<CreatedSubscription> {
+    this.catalog.checkPatterns(dto.topics);
     const headers = checkHeaders(dto.headers ?? {});
     const url = await this.checkUrl(dto.url);
     const topics = unique(dto.topics);
@@ -206,6 +209,7 @@ export class SubscriptionsService {
     ref: string,
     dto: UpdateSubscriptionDto,
   ): Promise<SubscriptionEntity> {
+    if (dto.topics !== undefined) this.catalog.checkPatterns(dto.topics);
     const subscription = await this.get(tenantId, ref);
     if (dto.url !== undefined) subscription.url = await this.checkUrl(dto.url);
     if (dto.topics !== undefined) subscription.topics = unique(dto.topics);
