@@ -65,7 +65,11 @@ function publishVia(herald: Pick<TestApp, 'baseUrl'>, tenant: TestTenant, body: 
 }
 
 /** The names `GET /v1/event-types` lists, following every page. */
-async function listedNames(herald: Pick<TestApp, 'baseUrl'>, auth: object, limit = 100) {
+async function listedNames(
+  herald: Pick<TestApp, 'baseUrl'>,
+  auth: { Authorization: string },
+  limit = 100,
+) {
   const names: string[] = [];
   let cursor: string | null = null;
   do {
@@ -445,9 +449,12 @@ describe('event types', () => {
 });
 
 describe('strict event types (HERALD_STRICT_EVENT_TYPES=true)', () => {
-  const { herald } = useTestApp({
+  const { herald, db } = useTestApp({
     env: { HERALD_STRICT_EVENT_TYPES: 'true' },
-    notifications: { eventTypes: [OrderCreated, { name: 'order.shipped' }] },
+    notifications: {
+      eventTypes: [OrderCreated, { name: 'order.shipped' }],
+      eventTypeReloadInterval: 200,
+    },
   });
   let tenant: TestTenant;
   let receiver: WebhookReceiver;
@@ -494,6 +501,21 @@ describe('strict event types (HERALD_STRICT_EVENT_TYPES=true)', () => {
 
     await request(herald.baseUrl).delete('/v1/event-types/invoice.paid').set(admin).expect(204);
     await publishVia(herald, tenant, { topic: 'invoice.paid', payload: {} }).expect(400);
+  });
+
+  it('reads the types again on its own, so a change whose NOTIFY was lost still arrives', async () => {
+    await publishVia(herald, tenant, { topic: 'audit.entry', payload: {} }).expect(400);
+
+    // Written without the NOTIFY the API sends, as if that notification had been lost.
+    await pgQuery(db.url, `INSERT INTO herald.event_types (name) VALUES ('audit.entry')`);
+
+    await expectEventually(async () => {
+      await publishVia(herald, tenant, { topic: 'audit.entry', payload: {} }).expect(201);
+    });
+    await pgQuery(db.url, `DELETE FROM herald.event_types WHERE name = 'audit.entry'`);
+    await expectEventually(async () => {
+      await publishVia(herald, tenant, { topic: 'audit.entry', payload: {} }).expect(400);
+    });
   });
 
   it('refuses subscription patterns that match no declared type, on create and update', async () => {
