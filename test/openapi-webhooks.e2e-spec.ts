@@ -17,7 +17,9 @@ import { generateTypes } from './utils/generate-types';
 import { validateOpenApi } from './utils/validate-openapi';
 import { useTestApp } from './utils/use-test-app';
 
-class OrderLine {
+// class-validator-jsonschema keys classes by name, process-wide, and specs share a process: a
+// name of its own keeps another spec's OrderCreated out of this schema.
+class WebhookOrderLine {
   @IsString()
   sku!: string;
 
@@ -27,14 +29,14 @@ class OrderLine {
 }
 
 @EventType('order.created', { description: 'An order was placed' })
-class OrderCreated extends EventPayload {
+class WebhookOrderCreated extends EventPayload {
   @IsString()
   orderId!: string;
 
   @IsArray()
   @ValidateNested({ each: true })
-  @Type(() => OrderLine)
-  lines!: OrderLine[];
+  @Type(() => WebhookOrderLine)
+  lines!: WebhookOrderLine[];
 
   @IsOptional()
   @IsString()
@@ -75,7 +77,7 @@ function webhookBody(doc: OpenAPIObject, name: string) {
 
 describe('event types in the OpenAPI document', () => {
   const { herald } = useTestApp({
-    notifications: { eventTypes: [OrderCreated, InvoicePaid, ORDER_LEGACY] },
+    notifications: { eventTypes: [WebhookOrderCreated, InvoicePaid, ORDER_LEGACY] },
   });
   const admin = () => ({ Authorization: `Bearer ${herald.adminToken}` });
 
@@ -108,7 +110,9 @@ describe('event types in the OpenAPI document', () => {
     expect(Object.keys(payload.properties ?? {}).sort()).toEqual(['lines', 'note', 'orderId']);
     // The nested class sits in the payload's $defs, referred to through its component.
     const lines = payload.properties?.lines as SchemaObject;
-    expect(lines.items).toEqual({ $ref: '#/components/schemas/OrderCreatedEvent/$defs/OrderLine' });
+    expect(lines.items).toEqual({
+      $ref: '#/components/schemas/OrderCreatedEvent/$defs/WebhookOrderLine',
+    });
 
     const headers = (post.parameters ?? []).filter(
       (param): param is ParameterObject => !isReference(param) && param.in === 'header',
