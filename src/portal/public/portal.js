@@ -217,8 +217,9 @@ async function signIn(key) {
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
-  await loadSubscriptions();
+  // The catalog first: once the subscriptions show, the page has made every call of signing in.
   await loadEventTypes().catch(showError);
+  await loadSubscriptions();
   startLive();
   $('subscriptions-title').setAttribute('tabindex', '-1');
   $('subscriptions-title').focus();
@@ -390,7 +391,7 @@ async function onSubscriptionAction(/** @type {MouseEvent} */ event) {
   if (action === 'open') {
     await openDetail(subscription.id);
   } else if (action === 'edit') {
-    await openSubscriptionForm(subscription);
+    openSubscriptionForm(subscription);
   } else if (action === 'toggle') {
     await busy(target, async () => {
       await api('PATCH', subscriptionPath(subscription.id), { enabled: !subscription.enabled });
@@ -428,17 +429,29 @@ function focusAction(id, action) {
 }
 
 /**
- * Opens the form to create a subscription, or to edit `subscription`, with the event types read
- * again first, so that one declared meanwhile is offered too.
+ * Opens the form to create a subscription, or to edit `subscription`, at once, and reads the event
+ * types again behind it, so that one declared meanwhile is offered too.
  * @param {any} [subscription]
  */
-async function openSubscriptionForm(subscription) {
+function openSubscriptionForm(subscription) {
+  showSubscriptionForm(subscription);
+  void refreshTopicChoices();
+}
+
+/** Reads the catalog again and, when it changed, redraws the choices of the open form. */
+async function refreshTopicChoices() {
+  const drawn = JSON.stringify(state.eventTypes);
   try {
     await loadEventTypes();
   } catch (error) {
     showError(error);
+    return;
   }
-  if (state.apiKey) showSubscriptionForm(subscription);
+  if ($('subscription-form').hidden || JSON.stringify(state.eventTypes) === drawn) return;
+  // What is ticked stays chosen: written out when its type is no longer offered.
+  const dropped = drawTopicChoices(tickedTopics());
+  const input = /** @type {HTMLInputElement} */ ($('sub-topics'));
+  input.value = [input.value.trim(), ...dropped].filter((text) => text.length > 0).join(', ');
 }
 
 /** @param {any} [subscription] the one to edit; none to create */
@@ -572,11 +585,16 @@ function drawTopicChoices(topics) {
   return topics.filter((topic) => !names.has(topic));
 }
 
+/** The event types ticked in the form. */
+function tickedTopics() {
+  return [...$('sub-event-type-list').querySelectorAll('input[type="checkbox"]:checked')].map(
+    (input) => /** @type {HTMLInputElement} */ (input).value,
+  );
+}
+
 /** The ticked event types, then the topics written out, each once. */
 function chosenTopics() {
-  const ticked = [
-    ...$('sub-event-type-list').querySelectorAll('input[type="checkbox"]:checked'),
-  ].map((input) => /** @type {HTMLInputElement} */ (input).value);
+  const ticked = tickedTopics();
   const written = /** @type {HTMLInputElement} */ ($('sub-topics')).value
     .split(',')
     .map((topic) => topic.trim())
@@ -1046,7 +1064,7 @@ function addLiveEvent(event) {
 function start() {
   $('sign-in-form').addEventListener('submit', (event) => void onSignIn(event));
   $('sign-out').addEventListener('click', () => signOut());
-  $('new-subscription').addEventListener('click', () => void openSubscriptionForm());
+  $('new-subscription').addEventListener('click', () => openSubscriptionForm());
   $('subscription-cancel').addEventListener('click', () => {
     hideSubscriptionForm();
     $('new-subscription').focus();
