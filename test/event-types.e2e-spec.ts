@@ -249,6 +249,7 @@ describe('event types', () => {
             schema: InvoicePaid.schema,
             deprecated: false,
             declaredIn: 'code',
+            example: { invoiceId: expect.any(String), amount: expect.any(Number) },
           },
         ],
         nextCursor: expect.any(String),
@@ -281,6 +282,7 @@ describe('event types', () => {
         schema: RUNTIME_SCHEMA,
         deprecated: false,
         declaredIn: 'api',
+        example: { sku: expect.any(String) },
       });
       const refused = await publishVia(herald, tenant, {
         topic: 'stock.moved',
@@ -304,6 +306,7 @@ describe('event types', () => {
         schema: null,
         deprecated: true,
         declaredIn: 'api',
+        example: null,
       });
       await publishVia(herald, tenant, { topic: 'stock.moved', payload: { sku: 'abc' } }).expect(
         201,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
+import { addEventTypesToDocument, toOpenApi31 } from 'nestjs-herald';
 import request, { type Response } from 'supertest';
 import { createTenant, type TestTenant } from './utils/create-tenant';
 import { expectEventually } from './utils/expect-eventually';
@@ -10,6 +11,7 @@ import { pgQuery } from './utils/pg-query';
 import { sendEvent } from './utils/send-event';
 import { startHostApp, type HostApp, type HttpPlatform } from './utils/start-host-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { validateOpenApi } from './utils/validate-openapi';
 
 /** An answer in Herald's error shape, marked as the module marks all of its answers. */
 function expectHeraldError(response: Response, status: number, code: string): void {
@@ -296,6 +298,29 @@ describe.each<[HttpPlatform, string]>([
         ]),
       );
       expect(Object.keys(document.paths).every((path) => path.startsWith(`${at}/v1/`))).toBe(true);
+    });
+
+    it("adds the event types as webhooks to the host's own OpenAPI 3.1 document", async () => {
+      const admin = { Authorization: `Bearer ${host.adminToken}` };
+      const name = `host.${platform}.checked`;
+      await request(host.baseUrl)
+        .put(`/v1/event-types/${name}`)
+        .set(admin)
+        .send({ schema: { type: 'object', properties: { id: { type: 'string' } } } })
+        .expect(201);
+      try {
+        const config = new DocumentBuilder().setOpenAPIVersion('3.1.0').build();
+        const routes = toOpenApi31(SwaggerModule.createDocument(host.app, config));
+        const document = addEventTypesToDocument(routes, host.app);
+        expect(await validateOpenApi(document)).toEqual({ valid: true, version: '3.1' });
+        expect(Object.keys(document.webhooks ?? {})).toEqual(
+          expect.arrayContaining([name, 'webhook.test']),
+        );
+        expect(JSON.stringify(document)).not.toContain('"nullable"');
+        expect(routes.webhooks).toBeUndefined();
+      } finally {
+        await request(host.baseUrl).delete(`/v1/event-types/${name}`).set(admin).expect(204);
+      }
     });
 
     // Last: it closes the host.

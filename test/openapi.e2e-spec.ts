@@ -95,13 +95,22 @@ describe('OpenAPI document and Swagger UI', () => {
     return response.body as OpenAPIObject;
   }
 
-  it('serves a valid OpenAPI 3 document at /docs-json', async () => {
+  it('serves a valid OpenAPI 3.1 document at /docs-json', async () => {
     const doc = await fetchDocument();
     const result = await validateOpenApi(doc);
     expect(result.errors).toBeUndefined();
     expect(result.valid).toBe(true);
-    expect(result.version).toMatch(/^3\./);
-    expect(doc.openapi).toMatch(/^3\./);
+    expect(result.version).toBe('3.1');
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
+  it('writes nullable fields as JSON Schema 2020-12 does, with no OpenAPI 3.0 keyword left', async () => {
+    const doc = await fetchDocument();
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('"nullable"');
+    expect(text).not.toMatch(/"exclusive(Minimum|Maximum)":(true|false)/);
+    const event = resolveSchema(doc, { $ref: '#/components/schemas/StoredEventDto' });
+    expect(event.properties?.cursor).toMatchObject({ type: ['string', 'null'] });
   });
 
   it.each(MOUNTED_ROUTES)('documents %s %s, with each path parameter', async (method, path) => {

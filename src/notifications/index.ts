@@ -43,3 +43,5 @@ export type { ErrorBody } from './http/error-body';
 export { DeliveryQueueHealth } from './webhooks/delivery/delivery-queue-health';
 export { secretsEqual } from './tenants/api-key-secret';
 export { bearerToken } from './tenants/bearer-token';
+export { toOpenApi31 } from './openapi/to-openapi-31';
+export { addEventTypesToDocument } from './openapi/add-event-types-to-document';

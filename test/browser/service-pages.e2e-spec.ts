@@ -46,7 +46,7 @@ describe('service pages under their security headers, in Chromium', () => {
     return context.newPage();
   }
 
-  it('runs Swagger UI: it lists the operations and sends a request', async () => {
+  it('runs Swagger UI: it lists the operations and webhooks, and sends a request', async () => {
     const page = await newPage();
     const problems = watchProblems(page);
     await page.goto(`${herald.baseUrl}/docs`);
@@ -59,6 +59,8 @@ describe('service pages under their security headers, in Chromium', () => {
     await operation
       .locator('.live-responses-table .response-col_status', { hasText: '401' })
       .waitFor();
+    // The webhooks of the OpenAPI 3.1 document: Herald's own events, at least.
+    await page.locator('.webhooks .opblock-summary-path[data-path="webhook.test"]').waitFor();
     expect(problems).toEqual([]);
   });
 

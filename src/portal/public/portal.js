@@ -32,6 +32,8 @@ const state = {
   sessionTimer: undefined,
   /** @type {any[]} */
   subscriptions: [],
+  /** @type {any[]} the declared event types, as `GET /v1/event-types` lists them */
+  eventTypes: [],
   /** @type {string | null} id of the subscription whose deliveries are open */
   selectedId: null,
   /** @type {string | null} id of the subscription being edited; null when creating */
@@ -215,6 +217,8 @@ async function signIn(key) {
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
+  // The catalog first: once the subscriptions show, the page has made every call of signing in.
+  await loadEventTypes().catch(showError);
   await loadSubscriptions();
   startLive();
   $('subscriptions-title').setAttribute('tabindex', '-1');
@@ -260,7 +264,9 @@ function signOut(message) {
   closeDetail();
   hideSubscriptionForm();
   state.subscriptions = [];
+  state.eventTypes = [];
   $('subscription-list').replaceChildren();
+  drawEventTypes();
   $('live-list').replaceChildren();
   $('workspace').hidden = true;
   $('sign-out').hidden = true;
@@ -385,7 +391,7 @@ async function onSubscriptionAction(/** @type {MouseEvent} */ event) {
   if (action === 'open') {
     await openDetail(subscription.id);
   } else if (action === 'edit') {
-    showSubscriptionForm(subscription);
+    openSubscriptionForm(subscription);
   } else if (action === 'toggle') {
     await busy(target, async () => {
       await api('PATCH', subscriptionPath(subscription.id), { enabled: !subscription.enabled });
@@ -422,6 +428,32 @@ function focusAction(id, action) {
   if (button instanceof HTMLElement) button.focus();
 }
 
+/**
+ * Opens the form to create a subscription, or to edit `subscription`, at once, and reads the event
+ * types again behind it, so that one declared meanwhile is offered too.
+ * @param {any} [subscription]
+ */
+function openSubscriptionForm(subscription) {
+  showSubscriptionForm(subscription);
+  void refreshTopicChoices();
+}
+
+/** Reads the catalog again and, when it changed, redraws the choices of the open form. */
+async function refreshTopicChoices() {
+  const drawn = JSON.stringify(state.eventTypes);
+  try {
+    await loadEventTypes();
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  if ($('subscription-form').hidden || JSON.stringify(state.eventTypes) === drawn) return;
+  // What is ticked stays chosen: written out when its type is no longer offered.
+  const dropped = drawTopicChoices(tickedTopics());
+  const input = /** @type {HTMLInputElement} */ ($('sub-topics'));
+  input.value = [input.value.trim(), ...dropped].filter((text) => text.length > 0).join(', ');
+}
+
 /** @param {any} [subscription] the one to edit; none to create */
 function showSubscriptionForm(subscription) {
   state.editingId = subscription?.id ?? null;
@@ -435,12 +467,14 @@ function showSubscriptionForm(subscription) {
   // A uid is given on create only.
   $('sub-uid-row').hidden = Boolean(subscription);
   $('subscription-form-error').hidden = true;
+  // Declared types are ticked; patterns and undeclared topics stay written out.
+  const written = drawTopicChoices(subscription?.topics ?? []);
   if (subscription) {
     /** @type {HTMLTextAreaElement} */ ($('sub-headers')).value = formatHeaders(
       subscription.headers,
     );
     /** @type {HTMLInputElement} */ ($('sub-url')).value = subscription.url;
-    /** @type {HTMLInputElement} */ ($('sub-topics')).value = subscription.topics.join(', ');
+    /** @type {HTMLInputElement} */ ($('sub-topics')).value = written.join(', ');
     /** @type {HTMLInputElement} */ ($('sub-description')).value = subscription.description ?? '';
     /** @type {HTMLInputElement} */ ($('sub-rate-limit')).value =
       subscription.rateLimit === null ? '' : String(subscription.rateLimit);
@@ -460,16 +494,19 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
   const submit = /** @type {HTMLButtonElement} */ ($('subscription-submit'));
   const error = $('subscription-form-error');
   const url = /** @type {HTMLInputElement} */ ($('sub-url')).value.trim();
-  const topics = /** @type {HTMLInputElement} */ ($('sub-topics')).value
-    .split(',')
-    .map((topic) => topic.trim())
-    .filter((topic) => topic.length > 0);
+  const topics = chosenTopics();
   const description = /** @type {HTMLInputElement} */ ($('sub-description')).value.trim();
   const uid = /** @type {HTMLInputElement} */ ($('sub-uid')).value.trim();
   // Empty is no limit; anything else goes as a number, and the API says what is wrong with it.
   const rateText = /** @type {HTMLInputElement} */ ($('sub-rate-limit')).value.trim();
   const rateLimit = rateText === '' ? null : Number(rateText);
   error.hidden = true;
+  if (topics.length === 0) {
+    error.textContent = 'Tick an event type or write a topic.';
+    error.hidden = false;
+    $('sub-topics').focus();
+    return;
+  }
   submit.disabled = true;
   try {
     const headers = parseHeaders(/** @type {HTMLTextAreaElement} */ ($('sub-headers')).value);
@@ -514,6 +551,58 @@ async function onSubscriptionSubmit(/** @type {SubmitEvent} */ event) {
 }
 
 /**
+ * Draws a checkbox for each declared event type a subscription may choose (the deprecated ones
+ * are not offered), ticking those among `topics`; returns the rest of `topics`, which are written
+ * out in the free-text field.
+ * @param {string[]} topics
+ * @returns {string[]}
+ */
+function drawTopicChoices(topics) {
+  const offered = state.eventTypes.filter((eventType) => !eventType.deprecated);
+  const names = new Set(offered.map((eventType) => eventType.name));
+  $('sub-event-types').hidden = offered.length === 0;
+  $('sub-topics-beside').hidden = offered.length === 0;
+  $('sub-event-type-list').replaceChildren(
+    ...offered.map((eventType, index) => {
+      const id = `sub-event-type-${index}`;
+      const describedBy = eventType.description ? `${id}-description` : undefined;
+      return h(
+        'div',
+        { class: 'check' },
+        h('input', {
+          id,
+          type: 'checkbox',
+          name: 'eventTypes',
+          value: eventType.name,
+          checked: topics.includes(eventType.name),
+          'aria-describedby': describedBy,
+        }),
+        h('label', { for: id }, eventType.name),
+        describedBy ? h('span', { id: describedBy, class: 'muted' }, eventType.description) : null,
+      );
+    }),
+  );
+  return topics.filter((topic) => !names.has(topic));
+}
+
+/** The event types ticked in the form. */
+function tickedTopics() {
+  return [...$('sub-event-type-list').querySelectorAll('input[type="checkbox"]:checked')].map(
+    (input) => /** @type {HTMLInputElement} */ (input).value,
+  );
+}
+
+/** The ticked event types, then the topics written out, each once. */
+function chosenTopics() {
+  const ticked = tickedTopics();
+  const written = /** @type {HTMLInputElement} */ ($('sub-topics')).value
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter((topic) => topic.length > 0);
+  return [...new Set([...ticked, ...written])];
+}
+
+/**
  * The headers typed in the form, one `name: value` a line; the server checks names and values.
  * @param {string} text
  * @returns {Record<string, string>}
@@ -535,6 +624,54 @@ function formatHeaders(headers) {
   return Object.entries(headers ?? {})
     .map(([name, value]) => `${name}: ${value}`)
     .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event types: the catalog of declared events, with an example payload of each
+
+async function loadEventTypes() {
+  /** @type {any[]} */
+  const all = [];
+  let cursor = null;
+  do {
+    const query = new URLSearchParams({ limit: '100' });
+    if (cursor) query.set('cursor', cursor);
+    const page = await api('GET', `/v1/event-types?${query}`);
+    all.push(...page.data);
+    cursor = page.nextCursor;
+  } while (cursor);
+  state.eventTypes = all;
+  drawEventTypes();
+}
+
+function drawEventTypes() {
+  $('event-type-list').replaceChildren(...state.eventTypes.map(eventTypeItem));
+  $('event-types').hidden = state.eventTypes.length === 0;
+}
+
+/** @param {any} eventType */
+function eventTypeItem(eventType) {
+  return h(
+    'li',
+    { class: 'event-type', 'data-name': eventType.name },
+    h(
+      'div',
+      { class: 'event-type-head' },
+      h('code', { class: 'topic' }, eventType.name),
+      eventType.deprecated ? h('span', { class: 'badge off' }, 'Deprecated') : null,
+    ),
+    eventType.description
+      ? h('p', { class: 'event-type-description' }, eventType.description)
+      : null,
+    eventType.example === null || eventType.example === undefined
+      ? h('p', { class: 'muted' }, 'Data: any JSON object.')
+      : h(
+          'details',
+          {},
+          h('summary', {}, 'Example data'),
+          h('pre', { class: 'snippet' }, JSON.stringify(eventType.example, null, 2)),
+        ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -927,7 +1064,7 @@ function addLiveEvent(event) {
 function start() {
   $('sign-in-form').addEventListener('submit', (event) => void onSignIn(event));
   $('sign-out').addEventListener('click', () => signOut());
-  $('new-subscription').addEventListener('click', () => showSubscriptionForm());
+  $('new-subscription').addEventListener('click', () => openSubscriptionForm());
   $('subscription-cancel').addEventListener('click', () => {
     hideSubscriptionForm();
     $('new-subscription').focus();

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { eventTypeExample } from '../event-type-example';
 import type { EventTypeView } from '../event-type.types';
 
 /** An event type as the API shows it. */
@@ -27,6 +28,16 @@ export class EventTypeDto {
       "`code`: in the host's module options, fixed; `api`: by an admin with PUT, who may change or delete it",
   })
   declaredIn!: 'code' | 'api';
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'An example payload built from the schema (its own examples and defaults where it has them); null when there is no schema',
+    example: { orderId: 'string' },
+  })
+  example!: unknown;
 }
 
 /** Maps a catalog entry to its API form. */
@@ -37,5 +48,6 @@ export function toEventTypeDto(view: EventTypeView): EventTypeDto {
     schema: view.schema,
     deprecated: view.deprecated,
     declaredIn: view.declaredIn,
+    example: eventTypeExample(view.schema),
   };
 }
