@@ -1,7 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { targetConstructorToSchema } from 'class-validator-jsonschema';
 import type { JsonSchema } from './event-type.types';
 
 const DEFS = '#/$defs/';
@@ -34,22 +34,56 @@ export function compileSchema(ajv: Ajv2020, schema: JsonSchema): ValidateFunctio
 /**
  * The JSON Schema that a class's class-validator decorators describe (class-validator-jsonschema),
  * with the nested classes it refers to (`@ValidateNested()` with `@Type(() => Line)`) under `$defs`.
+ * Classes are found by constructor, never by name: class-validator's metadata is shared by the
+ * whole process, where two classes of one name (two `CreateDto`s) are common.
  */
-export function schemaOfClass(type: { name: string }): JsonSchema {
-  const all = validationMetadatasToSchemas({
+export function schemaOfClass(type: ClassType): JsonSchema {
+  const defs: Record<string, JsonSchema> = {};
+  const named = new Map<ClassType, string>([[type, type.name]]);
+  const own = describeClass(type, defs, named);
+  return Object.keys(defs).length > 0 ? { ...own, $defs: defs } : own;
+}
+
+type ClassType = abstract new (...args: never[]) => unknown;
+
+/** `type`'s own schema; the classes its properties nest go into `defs`, each once. */
+function describeClass(
+  type: ClassType,
+  defs: Record<string, JsonSchema>,
+  named: Map<ClassType, string>,
+): JsonSchema {
+  const schema = targetConstructorToSchema(type, {
     classTransformerMetadataStorage: defaultMetadataStorage,
     refPointerPrefix: DEFS,
-  }) as Record<string, JsonSchema>;
-  const own = all[type.name] ?? { type: 'object', properties: {} };
-  const defs: Record<string, JsonSchema> = {};
-  const pending = refsIn(own);
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    const referred = all[name];
-    if (defs[name] || !referred) continue;
-    defs[name] = referred;
-    pending.push(...refsIn(referred));
+  }) as JsonSchema;
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [property, propertySchema] of Object.entries(properties)) {
+    if (refsIn(propertySchema).length === 0) continue;
+    const nested = defaultMetadataStorage.findTypeMetadata(type, property)?.typeFunction() as
+      ClassType | undefined;
+    if (nested === undefined) continue;
+    let name = named.get(nested);
+    if (name === undefined) {
+      // Another class of the same name nested elsewhere gets a numbered one.
+      const taken = new Set(named.values());
+      name = nested.name;
+      for (let n = 2; taken.has(name); n++) name = `${nested.name}${n}`;
+      named.set(nested, name);
+      defs[name] = describeClass(nested, defs, named);
+    }
+    properties[property] = renameRefs(propertySchema, nested.name, name);
   }
-  return Object.keys(defs).length > 0 ? { ...own, $defs: defs } : own;
+  return schema;
+}
+
+/** `schema` with its `$ref`s to `from` pointing at `to` instead. */
+function renameRefs(schema: JsonSchema, from: string, to: string): JsonSchema {
+  if (from === to) return schema;
+  return JSON.parse(
+    JSON.stringify(schema, (key, value: unknown) =>
+      key === '$ref' && value === DEFS + from ? DEFS + to : value,
+    ),
+  ) as JsonSchema;
 }
 
 /** The `$defs` names a schema's `$ref`s point at. */

@@ -39,7 +39,57 @@ class OrderShipped extends EventPayload {
 
 class NotDecorated {}
 
+/** Two modules of one host, each with classes of the same names. */
+function billingModule() {
+  class Line {
+    @IsInt()
+    cents!: number;
+  }
+  @EventType('invoice.created')
+  class Created extends EventPayload {
+    @IsString()
+    invoiceId!: string;
+
+    @ValidateNested()
+    @Type(() => Line)
+    line!: Line;
+
+    @ValidateNested()
+    @Type(() => OuterLine)
+    other!: OuterLine;
+  }
+  return Created;
+}
+const OuterLine = Line;
+
+function shippingModule() {
+  @EventType('parcel.created')
+  class Created extends EventPayload {
+    @IsString()
+    parcelId!: string;
+  }
+  return Created;
+}
+
 describe('resolveEventTypes', () => {
+  it('tells classes of the same name apart, in the host and among nested classes', () => {
+    const [invoice, parcel] = resolveEventTypes([billingModule(), shippingModule()]);
+
+    expect(Object.keys(invoice.schema!.properties as object)).toEqual([
+      'invoiceId',
+      'line',
+      'other',
+    ]);
+    expect(Object.keys(parcel.schema!.properties as object)).toEqual(['parcelId']);
+    expect(invoice.schema).toMatchObject({
+      properties: { line: { $ref: '#/$defs/Line' }, other: { $ref: '#/$defs/Line2' } },
+      $defs: {
+        Line: { required: ['cents'] },
+        Line2: { required: ['sku', 'quantity'] },
+      },
+    });
+  });
+
   it('describes a class by its class-validator decorators, nested classes under $defs', () => {
     const [view] = resolveEventTypes([OrderCreated]);
 
