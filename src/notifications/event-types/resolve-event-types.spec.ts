@@ -61,6 +61,7 @@ function billingModule() {
   return Created;
 }
 const OuterLine = Line;
+type OuterLine = Line;
 
 function shippingModule() {
   @EventType('parcel.created')
