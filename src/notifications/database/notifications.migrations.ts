@@ -9,6 +9,7 @@ import { SubscriptionHeaders1763870000000 } from './migrations/1763870000000-sub
 import { SubscriptionUid1763880000000 } from './migrations/1763880000000-subscription-uid';
 import { SubscriptionRateLimit1763890000000 } from './migrations/1763890000000-subscription-rate-limit';
 import { PortalSessions1763900000000 } from './migrations/1763900000000-portal-sessions';
+import { EventTraceContext1763920000000 } from './migrations/1763920000000-event-trace-context';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   SubscriptionUid1763880000000,
   SubscriptionRateLimit1763890000000,
   PortalSessions1763900000000,
+  EventTraceContext1763920000000,
 ];
