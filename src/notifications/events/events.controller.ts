@@ -56,6 +56,17 @@ export class EventsController {
     required: false,
     description: 'Publishing again with the same key and body returns the first event',
   })
+  @ApiHeader({
+    name: 'traceparent',
+    required: false,
+    description:
+      'W3C Trace Context: the event is published in this trace and its webhooks carry it on; an invalid value is ignored',
+  })
+  @ApiHeader({
+    name: 'tracestate',
+    required: false,
+    description: 'W3C Trace Context, with `traceparent`',
+  })
   @ApiCreatedResponse({
     type: PublishedEventDto,
     description: 'Published; `Idempotent-Replayed: true` when the key had been used before',
@@ -65,9 +76,14 @@ export class EventsController {
     @CurrentPrincipal() principal: Principal,
     @Body() dto: PublishEventDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('traceparent') traceparent: string | undefined,
+    @Headers('tracestate') tracestate: string | undefined,
     @Res({ passthrough: true }) response: object,
   ): Promise<PublishedEventDto> {
-    const event = await this.events.publish(principal, dto, idempotencyKey);
+    const event = await this.events.publish(principal, dto, idempotencyKey, {
+      traceparent,
+      tracestate,
+    });
     if (event.replayed) rawResponse(response).setHeader('Idempotent-Replayed', 'true');
     return toPublishedEventDto(event);
   }
