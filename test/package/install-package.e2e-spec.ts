@@ -49,6 +49,10 @@ const SERVICE_ONLY = [
   '@nestjs/config',
   'pino-pretty',
   'helmet',
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/resources',
 ];
 
 /** One host app copied into a folder of its own, with the tarball and its dependencies installed. */
@@ -267,6 +271,12 @@ describe('the package as a user installs it', () => {
 
     it('compiles with tsc --strict against the package types', () => {
       expect(prepared.compiled).toEqual({ code: 0, output: '' });
+    });
+
+    it('runs without @opentelemetry/api, an optional peer the host did not install', async () => {
+      await expect(
+        readFile(join(prepared.dir, 'node_modules', '@opentelemetry', 'api', 'package.json')),
+      ).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
     it('resolves one copy of typeorm, @nestjs/common and @nestjs/core, and none of the service', async () => {
