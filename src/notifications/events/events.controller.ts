@@ -51,10 +51,11 @@ export class EventsController {
   @Post()
   @RateLimit('publish')
   @ApiOperation({ summary: 'Publish an event' })
+  // Listed in the document in the opposite order.
   @ApiHeader({
-    name: 'Idempotency-Key',
+    name: 'tracestate',
     required: false,
-    description: 'Publishing again with the same key and body returns the first event',
+    description: 'W3C Trace Context, with `traceparent`',
   })
   @ApiHeader({
     name: 'traceparent',
@@ -63,9 +64,9 @@ export class EventsController {
       'W3C Trace Context: the event is published in this trace and its webhooks carry it on; an invalid value is ignored',
   })
   @ApiHeader({
-    name: 'tracestate',
+    name: 'Idempotency-Key',
     required: false,
-    description: 'W3C Trace Context, with `traceparent`',
+    description: 'Publishing again with the same key and body returns the first event',
   })
   @ApiCreatedResponse({
     type: PublishedEventDto,
