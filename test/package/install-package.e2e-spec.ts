@@ -273,12 +273,6 @@ describe('the package as a user installs it', () => {
       expect(prepared.compiled).toEqual({ code: 0, output: '' });
     });
 
-    it('runs without @opentelemetry/api, an optional peer the host did not install', async () => {
-      await expect(
-        readFile(join(prepared.dir, 'node_modules', '@opentelemetry', 'api', 'package.json')),
-      ).rejects.toMatchObject({ code: 'ENOENT' });
-    });
-
     it('resolves one copy of typeorm, @nestjs/common and @nestjs/core, and none of the service', async () => {
       const paths = await npm(
         prepared.dir,
