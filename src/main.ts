@@ -11,6 +11,7 @@ import { prepareDatabase } from './database/prepare-database';
 import { configureHttp } from './http/configure-http';
 import { createHttpAdapter } from './http/create-http-adapter';
 import { createServiceLogger } from './logging/service-logger';
+import { startTraceExport, type TraceExport } from './tracing/start-trace-export';
 
 /**
  * The validated configuration (see readConfig), with the secrets the environment left unset kept
@@ -34,16 +35,27 @@ function exitCleanlyOn(
   app: NestFastifyApplication,
   signals: NodeJS.Signals[],
   logger: Logger,
+  traces: TraceExport | undefined,
 ): void {
   const close = (signal: NodeJS.Signals) => {
     logger.log(`${signal}: shutting down`);
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error(`Shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    // Spans end as the app closes; the export sends them before the process exits.
+    app
+      .close()
+      .then(() =>
+        traces
+          ?.shutdown()
+          .catch((error: unknown) =>
+            logger.warn(`Could not export the last spans: ${String(error)}`),
+          ),
+      )
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   for (const signal of signals) process.once(signal, close);
 }
@@ -77,6 +89,9 @@ async function bootstrap(): Promise<void> {
   Logger.overrideLogger(nestLogger);
   const logger = new Logger('Herald');
   announceKept(kept, config.adminToken, logger);
+  // Before the app is built, so that its spans, start-up included, are exported.
+  const traces = await startTraceExport(config);
+  if (traces) logger.log('Exporting traces over OTLP/HTTP');
   await prepareDatabase(config.databaseUrl);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config }),
@@ -91,7 +106,7 @@ async function bootstrap(): Promise<void> {
     await app.init();
   }
   logger.log(`Roles: ${[...config.roles].join(', ')}`);
-  exitCleanlyOn(app, ['SIGTERM', 'SIGINT'], logger);
+  exitCleanlyOn(app, ['SIGTERM', 'SIGINT'], logger, traces);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -175,7 +175,11 @@ describe('OpenAPI document and Swagger UI', () => {
       ['after', 'limit', 'tenantId', 'topics', 'wait'].sort(),
     );
     const headers = params(doc.paths['/v1/events']?.post).filter((param) => param.in === 'header');
-    expect(headers.map((param) => param.name)).toEqual(['Idempotency-Key']);
+    expect(headers.map((param) => param.name)).toEqual([
+      'Idempotency-Key',
+      'traceparent',
+      'tracestate',
+    ]);
   });
 
   it('answers every documented 4xx with the shared ErrorResponseDto', async () => {

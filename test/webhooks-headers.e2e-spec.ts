@@ -150,6 +150,8 @@ describe('custom headers of a subscription', () => {
     ['a webhook-* header', { 'webhook-signature': 'v1,x' }, '"webhook-signature" is set by Herald'],
     ['a herald-* header', { 'Herald-Subscription-Id': 'x' }, '"Herald-Subscription-Id" is set by Herald'],
     ['a connection header', { 'transfer-encoding': 'chunked' }, '"transfer-encoding" is set by Herald'],
+    ['traceparent', { Traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, '"Traceparent" is set by Herald'],
+    ['tracestate', { tracestate: 'vendor=1' }, '"tracestate" is set by Herald'],
     ['one name twice', { 'x-api-key': 'a', 'X-Api-Key': 'b' }, '"X-Api-Key" is given twice'],
     ['21 headers', Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-h${i}`, 'v'])), 'headers may hold at most 20 headers'],
     ['4,097 bytes', { ...LARGEST, 'x-h19': 'v'.repeat(195 + 97) }, 'headers must be at most 4096 bytes in all'],

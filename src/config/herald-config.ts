@@ -13,6 +13,7 @@ import {
   encryptionKeys,
   list,
   oneOf,
+  otlpEndpoint,
   publicUrl,
   redisUrl,
 } from './variable-parsers';
@@ -117,6 +118,18 @@ export class HeraldConfig {
   strictEventTypes!: boolean;
   @Env('LOG_LEVEL', 'info', oneOf(LOG_LEVELS, 'a log level'))
   logLevel!: LogLevel;
+  /**
+   * The OTLP/HTTP collector traces are exported to (`/v1/traces` is appended); undefined: none.
+   * The exporter reads the other standard `OTEL_EXPORTER_OTLP_*` variables itself.
+   */
+  @Env('OTEL_EXPORTER_OTLP_ENDPOINT', '', otlpEndpoint)
+  otlpEndpoint!: string | undefined;
+  /** Where traces go, as is, instead of `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  @Env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '', otlpEndpoint)
+  otlpTracesEndpoint!: string | undefined;
+  /** The `service.name` of exported spans. */
+  @Env('OTEL_SERVICE_NAME', 'herald', (text) => text)
+  serviceName!: string;
   /** Where a generated admin token and encryption key are kept. */
   @Env('HERALD_DATA_DIR', '.herald', (text) => text)
   dataDir!: string;

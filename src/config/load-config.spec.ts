@@ -65,6 +65,9 @@ describe('loadConfig', () => {
         logLevel: 'info',
         encryptionKeys: [],
         dataDir: '.herald',
+        otlpEndpoint: undefined,
+        otlpTracesEndpoint: undefined,
+        serviceName: 'herald',
       });
     });
 
@@ -94,6 +97,9 @@ describe('loadConfig', () => {
         LOG_LEVEL: ' ',
         HERALD_ENCRYPTION_KEY: ' ',
         HERALD_DATA_DIR: '',
+        OTEL_EXPORTER_OTLP_ENDPOINT: '',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ' ',
+        OTEL_SERVICE_NAME: '',
       });
 
       expect(config).toEqual(loadConfig({}));
@@ -133,6 +139,9 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         HERALD_ENCRYPTION_KEY: 'ab'.repeat(32),
         HERALD_DATA_DIR: '/var/lib/herald',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.internal:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/v1/traces',
+        OTEL_SERVICE_NAME: 'herald-eu',
       });
 
       expect(config).toEqual({
@@ -162,6 +171,9 @@ describe('loadConfig', () => {
         logLevel: 'debug',
         encryptionKeys: [Buffer.from('ab'.repeat(32), 'hex')],
         dataDir: '/var/lib/herald',
+        otlpEndpoint: 'http://collector.internal:4318',
+        otlpTracesEndpoint: 'https://traces.example.com/v1/traces',
+        serviceName: 'herald-eu',
       });
     });
 
@@ -304,6 +316,8 @@ describe('loadConfig', () => {
       ['REDIS_URL', '127.0.0.1:6379', 'is not a URL'],
       ['REDIS_URL', 'http://127.0.0.1:6379', 'must start with redis:// or rediss://'],
       ['REDIS_URL', 'redis', 'is not a URL'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4318', 'must start with http:// or https://'],
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'collector', 'is not a URL'],
       ['HERALD_ROLES', 'api,web', '"web" is not a role (use api, worker, sequencer)'],
       ['HERALD_ROLES', 'API', '"API" is not a role'],
       ['HERALD_ROLES', 'api,,worker', '"api,,worker" has an empty entry'],

@@ -131,6 +131,13 @@ export function publicUrl(text: string, env: Environment): string {
   return text.replace(/\/+$/, '');
 }
 
+/** An OTLP/HTTP endpoint, or undefined when blank (traces are then not exported). */
+export function otlpEndpoint(text: string): string | undefined {
+  if (text === '') return undefined;
+  parseUrl(text, 'http://localhost:4318', ['http:', 'https:']);
+  return text;
+}
+
 function parseUrl(text: string, example: string, schemes: string[]): URL {
   if (!URL.canParse(text)) {
     // Not echoed: an unparseable URL may still hold a password we cannot find to mask.

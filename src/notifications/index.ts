@@ -11,6 +11,7 @@ export type { RateLimitRule } from './limits/rate-limit-rule';
 export type { ResolveHost } from './webhooks/destinations/destination-guard';
 export { NotificationPublisher } from './publisher/notification-publisher';
 export type { PublishInput, PublishOptions, PublishedEvent } from './publisher/publish.types';
+export type { TraceContext } from './tracing/trace-context';
 export { NotificationsError, NotificationsErrorCode } from './notifications.errors';
 export { EventTypeCatalog } from './event-types/event-type-catalog';
 export { EventType } from './event-types/event-type.decorator';

@@ -41,6 +41,7 @@ import {
 } from './notifications.options';
 import { NotificationPublisher } from './publisher/notification-publisher';
 import { RetentionService } from './sequencer/retention.service';
+import { HeraldTracing } from './tracing/herald-tracing';
 import { SequencerService } from './sequencer/sequencer.service';
 import { ApiKeyCache } from './tenants/api-key-cache';
 import { ApiKeyGuard } from './tenants/api-key.guard';
@@ -86,6 +87,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
     NotificationPublisher,
     EventTypeCatalog,
     EventTypesService,
+    HeraldTracing,
     EventLogService,
     LongPollService,
     EventStreamService,

@@ -67,7 +67,7 @@ export interface NotificationsModuleOptions {
   readRateLimit?: RateLimitRule | false;
   /**
    * Bytes a page of events may hold (each event's serialized payload and topic, plus 160 bytes for
-   * its other fields), for long polls, stream catch-up and wake-ups alike; a page always holds at
+   * its other fields and the length of its `traceparent` when it has one), for long polls, stream catch-up and wake-ups alike; a page always holds at
    * least one event, whatever its size. Default 1 MiB.
    */
   maxPageBytes?: number;

@@ -49,6 +49,10 @@ const SERVICE_ONLY = [
   '@nestjs/config',
   'pino-pretty',
   'helmet',
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/resources',
 ];
 
 /** One host app copied into a folder of its own, with the tarball and its dependencies installed. */

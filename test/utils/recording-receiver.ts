@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 /** One webhook request, and what the receiver managed to answer to it. */
 export interface RecordedWebhook {
   webhookId: string;
+  /** The request's path and query. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   receivedAt: number;
@@ -34,6 +36,7 @@ export async function startRecordingReceiver(): Promise<RecordingReceiver> {
     req.on('end', () => {
       const recorded: RecordedWebhook = {
         webhookId: String(req.headers['webhook-id']),
+        path: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString(),
         receivedAt: Date.now(),

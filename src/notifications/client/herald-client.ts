@@ -10,6 +10,11 @@ export interface HeraldEvent {
   cursor: string;
   /** When it was published, ISO 8601. */
   createdAt: string;
+  /**
+   * The W3C trace context it was published in, when it was: a consumer may continue that trace
+   * (or link to it) while it handles the event.
+   */
+  traceparent?: string;
 }
 
 /** Options of {@link HeraldClient}. */

@@ -10,6 +10,7 @@ import { SubscriptionUid1763880000000 } from './migrations/1763880000000-subscri
 import { SubscriptionRateLimit1763890000000 } from './migrations/1763890000000-subscription-rate-limit';
 import { PortalSessions1763900000000 } from './migrations/1763900000000-portal-sessions';
 import { EventTypes1763910000000 } from './migrations/1763910000000-event-types';
+import { EventTraceContext1763920000000 } from './migrations/1763920000000-event-trace-context';
 
 /** Herald's migrations, in order; a host adds them to its own DataSource `migrations`. */
 export const NOTIFICATIONS_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const NOTIFICATIONS_MIGRATIONS = [
   SubscriptionRateLimit1763890000000,
   PortalSessions1763900000000,
   EventTypes1763910000000,
+  EventTraceContext1763920000000,
 ];

@@ -18,14 +18,18 @@ export interface LoggedEvent {
   createdAt: Date;
   /** What it counts against a page's byte budget (see {@link EVENT_BYTES}). */
   bytes: number;
+  /** The W3C `traceparent` it was published with, if it was traced. */
+  traceparent?: string;
 }
 
 /**
  * What one event counts against a page's byte budget, in SQL: its payload and topic as text, and
- * a fixed allowance for its id, cursor, time and the JSON around them. Postgres writes JSON with
- * a space after each `:` and `,`, so this errs on the large side of what the answer holds.
+ * a fixed allowance for its id, cursor, time and the JSON around them, and its `traceparent` field
+ * when it has one. Postgres writes JSON with a space after each `:` and `,`, so this errs on the
+ * large side of what the answer holds.
  */
-export const EVENT_BYTES = `(octet_length(e.payload::text) + octet_length(e.topic) + 160)`;
+export const EVENT_BYTES = `(octet_length(e.payload::text) + octet_length(e.topic) + 160
+  + COALESCE(octet_length(e.traceparent) + 17, 0))`;
 
 /** A page of the log for one tenant. */
 export interface EventPage {
@@ -45,13 +49,14 @@ interface PageRow {
   position: string | null;
   created_at: Date | null;
   bytes: number | null;
+  traceparent: string | null;
 }
 
 const MATCHES_FILTER = `($4::boolean OR e.topic = ANY($5::text[]) OR e.topic LIKE ANY($6::text[]))`;
 
 /** The next event of the tenant after `cursor` that passes the filter, if any. */
 const nextEvent = (cursor: string) => `
-  SELECT e.id, e.topic, e.payload, e.position, e.created_at, ${EVENT_BYTES} AS bytes
+  SELECT e.id, e.topic, e.payload, e.position, e.created_at, ${EVENT_BYTES} AS bytes, e.traceparent
   FROM ${HERALD.events} e
   WHERE e.tenant_id = $1 AND e.position > ${cursor} AND ${MATCHES_FILTER}
   ORDER BY e.position
@@ -78,7 +83,7 @@ const READ_PAGE = `
     WHERE page.n < $3::int AND page.total < $7::bigint
   )
   SELECT s.last_position, s.pruned_through,
-    p.id, p.topic, p.payload, p.position, p.created_at, p.bytes
+    p.id, p.topic, p.payload, p.position, p.created_at, p.bytes, p.traceparent
   FROM state s LEFT JOIN page p ON p.n = 1 OR p.total <= $7::bigint
   ORDER BY p.position`;
 
@@ -135,10 +140,21 @@ export class EventLogService {
         `after=${after} is ahead of the event log; use a cursor returned by this API`,
       );
     }
-    const events = rows.flatMap(({ id, topic, payload, position, created_at, bytes }) =>
-      id && topic && payload && position && created_at && bytes !== null
-        ? [{ id, topic, payload, cursor: position, createdAt: created_at, bytes }]
-        : [],
+    const events = rows.flatMap(
+      ({ id, topic, payload, position, created_at, bytes, traceparent }) =>
+        id && topic && payload && position && created_at && bytes !== null
+          ? [
+              {
+                id,
+                topic,
+                payload,
+                cursor: position,
+                createdAt: created_at,
+                bytes,
+                traceparent: traceparent ?? undefined,
+              },
+            ]
+          : [],
     );
     return { events, nextCursor: events.at(-1)?.cursor ?? formatCursor(after), head };
   }

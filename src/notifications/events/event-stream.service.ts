@@ -15,6 +15,7 @@ import { toEventDto } from './dto/event.dto';
 import type { StreamEventsQuery } from './dto/stream-events.query';
 import type { EventPage } from './event-log.service';
 import { LongPollService } from './long-poll.service';
+import { HeraldTracing } from '../tracing/herald-tracing';
 
 const PAGE = 100;
 
@@ -30,6 +31,7 @@ export class EventStreamService {
     @Inject(HeldPollLimiter) private readonly limiter: HeldPollLimiter,
     @Inject(ReadRateLimiter) private readonly readLimiter: ReadRateLimiter,
     @Inject(ApiKeyHolds) private readonly holds: ApiKeyHolds,
+    @Inject(HeraldTracing) private readonly tracing: HeraldTracing,
   ) {}
 
   /**
@@ -82,7 +84,7 @@ export class EventStreamService {
         });
         response.write(': connected\n\n');
         for (;;) {
-          await this.write(response, page);
+          await this.write(response, page, tenantId);
           if (hold.signal.aborted || this.longPoll.isShuttingDown) break;
           page = await poll(BigInt(page.nextCursor), this.options.streamHeartbeatInterval);
           if (page.events.length === 0 && !hold.signal.aborted)
@@ -98,12 +100,30 @@ export class EventStreamService {
     }
   }
 
-  private async write(response: ServerResponse, page: EventPage): Promise<void> {
+  /** Writes each event of the page, each in a `herald stream` span linked to its publish span. */
+  private async write(response: ServerResponse, page: EventPage, tenantId: string): Promise<void> {
     for (const event of page.events) {
-      await this.send(
-        response,
-        `id: ${event.cursor}\ndata: ${JSON.stringify(toEventDto(event))}\n\n`,
-      );
+      const span = this.tracing.start('herald stream', 'internal', 'active');
+      if (span.recording) {
+        span.set({
+          'messaging.system': 'herald',
+          'messaging.operation.type': 'receive',
+          'messaging.operation.name': 'stream',
+          'messaging.destination.name': event.topic,
+          'messaging.message.id': event.id,
+          'herald.tenant.id': tenantId,
+          'herald.event.cursor': event.cursor,
+        });
+        span.linkTo([event.traceparent]);
+      }
+      try {
+        await this.send(
+          response,
+          `id: ${event.cursor}\ndata: ${JSON.stringify(toEventDto(event))}\n\n`,
+        );
+      } finally {
+        span.end();
+      }
     }
   }
 

@@ -28,4 +28,12 @@ export class EventEntity {
 
   @Column('timestamptz', { name: 'sequenced_at', nullable: true })
   sequencedAt!: Date | null;
+
+  /** The W3C `traceparent` of the publish, when it was traced. */
+  @Column('text', { nullable: true })
+  traceparent!: string | null;
+
+  /** The W3C `tracestate` that came with it, when it had entries. */
+  @Column('text', { nullable: true })
+  tracestate!: string | null;
 }

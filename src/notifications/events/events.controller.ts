@@ -51,6 +51,18 @@ export class EventsController {
   @Post()
   @RateLimit('publish')
   @ApiOperation({ summary: 'Publish an event' })
+  // Listed in the document in the opposite order.
+  @ApiHeader({
+    name: 'tracestate',
+    required: false,
+    description: 'W3C Trace Context, with `traceparent`',
+  })
+  @ApiHeader({
+    name: 'traceparent',
+    required: false,
+    description:
+      'W3C Trace Context: the event is published in this trace and its webhooks carry it on; an invalid value is ignored',
+  })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -65,9 +77,14 @@ export class EventsController {
     @CurrentPrincipal() principal: Principal,
     @Body() dto: PublishEventDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('traceparent') traceparent: string | undefined,
+    @Headers('tracestate') tracestate: string | undefined,
     @Res({ passthrough: true }) response: object,
   ): Promise<PublishedEventDto> {
-    const event = await this.events.publish(principal, dto, idempotencyKey);
+    const event = await this.events.publish(principal, dto, idempotencyKey, {
+      traceparent,
+      tracestate,
+    });
     if (event.replayed) rawResponse(response).setHeader('Idempotent-Replayed', 'true');
     return toPublishedEventDto(event);
   }

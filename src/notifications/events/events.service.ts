@@ -17,6 +17,8 @@ import type { ReadEventsQuery } from './dto/read-events.query';
 import { EventEntity } from './event.entity';
 import type { EventPage } from './event-log.service';
 import { LongPollService, type PolledPage } from './long-poll.service';
+import type { HeraldSpan } from '../tracing/herald-span';
+import { HeraldTracing } from '../tracing/herald-tracing';
 
 const DEFAULT_LIMIT = 100;
 const DEFAULT_WAIT_SECONDS = 30;
@@ -31,18 +33,27 @@ export class EventsService {
     @Inject(ReadRateLimiter) private readonly readLimiter: ReadRateLimiter,
     @Inject(ApiKeyHolds) private readonly holds: ApiKeyHolds,
     @InjectRepository(EventEntity) private readonly events: Repository<EventEntity>,
+    @Inject(HeraldTracing) private readonly tracing: HeraldTracing,
   ) {}
 
-  /** Publishes on behalf of the caller. */
+  /**
+   * Publishes on behalf of the caller, continuing the trace of the request's `traceparent` (and
+   * `tracestate`) headers when it sent a valid one.
+   */
   publish(
     principal: Principal,
     dto: PublishEventDto,
     idempotencyKey: string | undefined,
+    trace: { traceparent?: string; tracestate?: string } = {},
   ): Promise<PublishedEvent> {
     const tenantId = resolveTenant(principal, dto.tenantId);
+    const { traceparent, tracestate } = trace;
     return this.publisher.publish(
       { tenantId, topic: dto.topic, payload: dto.payload },
-      { idempotencyKey },
+      {
+        idempotencyKey,
+        traceContext: traceparent === undefined ? undefined : { traceparent, tracestate },
+      },
     );
   }
 
@@ -60,25 +71,38 @@ export class EventsService {
     query: ReadEventsQuery,
     request?: AbortController,
   ): Promise<EventPage> {
-    const tenantId = resolveTenant(principal, query.tenantId);
-    this.readLimiter.check(principal);
-    const hold = this.holds.hold(principal, request);
-    let page: PolledPage;
+    // One async function for the whole read: a held poll keeps one suspended frame here.
+    const span = this.tracing.start('herald poll', 'internal', 'active');
     try {
-      page = await this.longPoll.poll({
-        tenantId,
-        after: query.after === undefined ? undefined : parseCursor(query.after),
-        filter: new TopicFilter(query.topics ?? []),
-        limit: query.limit ?? DEFAULT_LIMIT,
-        waitMs: Math.min((query.wait ?? DEFAULT_WAIT_SECONDS) * 1000, this.options.longPollMaxWait),
-        signal: hold.signal,
-      });
+      const tenantId = resolveTenant(principal, query.tenantId);
+      this.readLimiter.check(principal);
+      const hold = this.holds.hold(principal, request);
+      let page: PolledPage;
+      try {
+        page = await this.longPoll.poll({
+          tenantId,
+          after: query.after === undefined ? undefined : parseCursor(query.after),
+          filter: new TopicFilter(query.topics ?? []),
+          limit: query.limit ?? DEFAULT_LIMIT,
+          waitMs: Math.min(
+            (query.wait ?? DEFAULT_WAIT_SECONDS) * 1000,
+            this.options.longPollMaxWait,
+          ),
+          signal: hold.signal,
+        });
+      } finally {
+        hold.release();
+      }
+      hold.throwIfRevoked();
+      if (!page.held) await this.readLimiter.spend(principal);
+      if (span.recording) tracePollAnswer(span, tenantId, page);
+      return page;
+    } catch (error) {
+      span.fail(error);
+      throw error;
     } finally {
-      hold.release();
+      span.end();
     }
-    hold.throwIfRevoked();
-    if (!page.held) await this.readLimiter.spend(principal);
-    return page;
   }
 
   /** One event the caller may see; another tenant's event is `event_not_found`. */
@@ -90,4 +114,18 @@ export class EventsService {
       throw new NotificationsError(NotificationsErrorCode.EventNotFound, `Event ${id} not found`);
     return event;
   }
+}
+
+/** What a long poll answered, on its `herald poll` span, linked to the events' publish spans. */
+function tracePollAnswer(span: HeraldSpan, tenantId: string, page: PolledPage): void {
+  span.set({
+    'messaging.system': 'herald',
+    'messaging.operation.type': 'receive',
+    'messaging.operation.name': 'poll',
+    'messaging.batch.message_count': page.events.length,
+    'herald.tenant.id': tenantId,
+    'herald.poll.held': page.held,
+    'herald.poll.next_cursor': page.nextCursor,
+  });
+  span.linkTo(page.events.map((event) => event.traceparent));
 }

@@ -25,6 +25,7 @@ interface BatchRow {
   position: string;
   created_at: Date;
   bytes: number;
+  traceparent: string | null;
 }
 
 /** Positions read per query when catching up a large gap (after a long disconnect). */
@@ -38,7 +39,8 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** The next event after `cursor`, up to the batch's end, of a tenant with waiters. */
 const nextEvent = (cursor: string) => `
-  SELECT e.id, e.tenant_id, e.topic, e.payload, e.position, e.created_at, ${EVENT_BYTES} AS bytes
+  SELECT e.id, e.tenant_id, e.topic, e.payload, e.position, e.created_at, ${EVENT_BYTES} AS bytes,
+    e.traceparent
   FROM ${HERALD.events} e
   WHERE e.position > ${cursor} AND e.position <= $2 AND e.tenant_id = ANY($3::uuid[])
   ORDER BY e.position
@@ -56,7 +58,7 @@ const READ_BATCH = `
     FROM batch CROSS JOIN LATERAL (${nextEvent('batch.position')}) next_event
     WHERE batch.n = 1 OR batch.total <= $4::bigint
   )
-  SELECT id, tenant_id, topic, position, created_at, bytes,
+  SELECT id, tenant_id, topic, position, created_at, bytes, traceparent,
     CASE WHEN n = 1 OR total <= $4::bigint THEN payload END AS payload
   FROM batch
   ORDER BY position`;
@@ -195,6 +197,7 @@ function toSequencedEvent(row: BatchRow): SequencedEvent[] {
       cursor: row.position,
       createdAt: row.created_at,
       bytes: row.bytes,
+      traceparent: row.traceparent ?? undefined,
     },
   ];
 }

@@ -30,6 +30,8 @@ import { pgPoolOf } from '../common/postgres/pg-pool';
 import { sqlStateOf } from '../common/postgres/database-unavailable';
 import { runPrepared, type PreparedStatement } from '../common/postgres/prepared-statement';
 import { HERALD } from '../database/herald-names';
+import { HeraldTracing } from '../tracing/herald-tracing';
+import type { TraceContext } from '../tracing/trace-context';
 
 interface InsertedRow {
   id: string;
@@ -44,8 +46,9 @@ interface ExistingRow extends InsertedRow {
 // The tenant is checked here rather than by a foreign key (see the EventsTenantCheck migration):
 // no row comes back for an unknown tenant, and nothing is written.
 const INSERT_EVENT = `
-  INSERT INTO ${HERALD.events} (id, tenant_id, topic, payload, idempotency_key, target_subscription_id)
-  SELECT $1::uuid, $2::uuid, $3::text, $4::jsonb, $5::text, $6::uuid
+  INSERT INTO ${HERALD.events}
+    (id, tenant_id, topic, payload, idempotency_key, target_subscription_id, traceparent, tracestate)
+  SELECT $1::uuid, $2::uuid, $3::text, $4::jsonb, $5::text, $6::uuid, $7::text, $8::text
   WHERE EXISTS (SELECT FROM ${HERALD.tenants} WHERE id = $2::uuid)`;
 
 // Only a keyed insert needs ON CONFLICT: a speculative insertion costs an extra WAL record.
@@ -119,6 +122,7 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
     @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
     @Inject(EventTypeCatalog) private readonly catalog: EventTypeCatalog,
+    @Inject(HeraldTracing) private readonly tracing: HeraldTracing,
   ) {}
 
   /** Lets a NOTIFY in flight finish while the connection pool is still open. */
@@ -129,6 +133,9 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
   /**
    * Publishes one event. With `options.manager` the event commits or rolls back with the caller's
    * transaction (READ COMMITTED, Postgres's default, is assumed for idempotency under concurrency).
+   * With `@opentelemetry/api` installed it runs in a `herald publish` span, child of the active
+   * context (or of `options.traceContext`), whose context is stored with the event and sent as
+   * `traceparent` with each of its webhooks.
    *
    * @throws NotificationsError `validation_failed`, `payload_too_large`, `tenant_not_found`,
    *   `payload_invalid` or `unknown_event_type` (see the module's `eventTypes`), or
@@ -152,6 +159,37 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
   ): Promise<PublishedEvent>;
   async publish(...args: PublishArguments): Promise<PublishedEvent> {
     const [input, options = {}] = publishArguments(args, this.catalog);
+    // In the caller's context, or the one it names; stored with the event for its deliveries.
+    const span = this.tracing.start('herald publish', 'producer', 'active', options.traceContext);
+    if (span.recording) {
+      span.set({
+        'messaging.system': 'herald',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'publish',
+        'messaging.destination.name': input.topic,
+        'herald.tenant.id': input.tenantId,
+      });
+    }
+    try {
+      const event = await this.tracing.run(span, () =>
+        this.write(input, options, this.tracing.contextOf(span)),
+      );
+      if (span.recording)
+        span.set({ 'messaging.message.id': event.id, 'herald.event.replayed': event.replayed });
+      return event;
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async write(
+    input: PublishInput,
+    options: PublishOptions,
+    trace: TraceContext | undefined,
+  ): Promise<PublishedEvent> {
     const payload = this.validate(input, options.idempotencyKey);
     const manager = options.manager ?? this.dataSource.manager;
     // Without a query runner every query takes a pooled connection and commits on its own.
@@ -164,6 +202,8 @@ export class NotificationPublisher implements BeforeApplicationShutdown {
       payload,
       key,
       options.targetSubscriptionId ?? null,
+      trace?.traceparent ?? null,
+      trace?.tracestate ?? null,
     ];
     const statements = autocommit ? INSERT_STATEMENTS.autocommit : INSERT_STATEMENTS.inTransaction;
     const inserted = await this.insert(

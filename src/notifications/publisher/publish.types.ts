@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { TraceContext } from '../tracing/trace-context';
 
 /** The message when a payload is not a JSON object. */
 export const PAYLOAD_NOT_OBJECT =
@@ -29,6 +30,12 @@ export interface PublishOptions {
   idempotencyKey?: string;
   /** Deliver the event to this one subscription only, whatever its topics (test events). */
   targetSubscriptionId?: string;
+  /**
+   * The trace the event continues, instead of the active context: e.g. the `traceparent` and
+   * `tracestate` headers of a request this process received without HTTP instrumentation. An
+   * invalid `traceparent` is ignored (the active context is used), as W3C Trace Context says.
+   */
+  traceContext?: TraceContext;
 }
 
 /** The event as written (or as first written, for a repeated idempotency key). */

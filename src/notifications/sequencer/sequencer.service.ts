@@ -22,6 +22,7 @@ import type { ResolvedNotificationsOptions } from '../notifications.options';
 import { DeliveryQueue } from '../webhooks/delivery/delivery-queue';
 import { createDeliveries } from '../webhooks/delivery/delivery-states/created';
 import { RetentionService } from './retention.service';
+import { HeraldTracing } from '../tracing/herald-tracing';
 import { HERALD } from '../database/herald-names';
 
 // Only rows whose transaction has committed are visible here, which is the point: a position is
@@ -67,6 +68,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(RetentionService) private readonly retention: RetentionService,
     @Inject(DeliveryQueue) private readonly queue: DeliveryQueue,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(HeraldTracing) private readonly tracing: HeraldTracing,
   ) {
     this.session = new ReconnectingSession(
       dataSource,
@@ -142,8 +144,37 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
     ended.throwIfAborted();
   }
 
-  /** Stamps one batch of committed events; returns how many. */
+  /**
+   * Stamps one batch of committed events; returns how many. A batch that stamped something, or
+   * failed, is a `herald sequence` span: the sequencer looks often, and finding nothing is no news.
+   */
   private async stampBatch(client: Client): Promise<number> {
+    const started = performance.now();
+    try {
+      const { stamped, head } = await this.stamp(client);
+      if (stamped > 0) {
+        const span = this.tracing.startedAt('herald sequence', 'internal', 'root', started);
+        if (span.recording) {
+          span.set({
+            'messaging.system': 'herald',
+            'messaging.batch.message_count': stamped,
+            'herald.sequencer.first_position': (head + 1n).toString(),
+            'herald.sequencer.last_position': (head + BigInt(stamped)).toString(),
+          });
+        }
+        span.end();
+      }
+      return stamped;
+    } catch (error) {
+      const span = this.tracing.startedAt('herald sequence', 'internal', 'root', started);
+      span.fail(error);
+      span.end();
+      throw error;
+    }
+  }
+
+  /** One batch's transaction: how many it stamped, after which head. */
+  private async stamp(client: Client): Promise<{ stamped: number; head: bigint }> {
     await client.query('BEGIN');
     try {
       const state = await runPrepared<{ last_position: string }>(client, LOCK_STATE, []);
@@ -156,7 +187,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
       const stamped = rowCount ?? 0;
       if (stamped === 0) {
         await client.query('ROLLBACK');
-        return 0;
+        return { stamped, head };
       }
       const newHead = (head + BigInt(stamped)).toString();
       // Deliveries are born in the transaction that stamps their events: both or neither. The
@@ -170,7 +201,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
       // Only a hint, after commit: the rows are the truth, and the sweeper finds what a lost hint
       // missed. One per subscription (fan-out returns no more): its drain takes all of them.
       this.queue.hint(hints);
-      return stamped;
+      return { stamped, head };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { LoggedEvent } from '../event-log.service';
 
 /** An event as a reader of the log sees it. */
@@ -20,6 +20,12 @@ export class EventDto {
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
+
+  @ApiPropertyOptional({
+    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    description: 'The W3C trace context the event was published in; absent when it was not traced',
+  })
+  traceparent?: string;
 }
 
 /** Maps a logged event to its API form. */
@@ -30,5 +36,7 @@ export function toEventDto(event: LoggedEvent): EventDto {
     payload: event.payload,
     cursor: event.cursor,
     createdAt: event.createdAt.toISOString(),
+    // Undefined when absent, which JSON leaves out.
+    traceparent: event.traceparent,
   };
 }

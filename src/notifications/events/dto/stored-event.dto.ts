@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { EventEntity } from '../event.entity';
 
 /** Answer of `GET /v1/events/:id`. */
@@ -25,6 +25,12 @@ export class StoredEventDto {
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
+
+  @ApiPropertyOptional({
+    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    description: 'The W3C trace context the event was published in; absent when it was not traced',
+  })
+  traceparent?: string;
 }
 
 /** Maps an event row to its API form. */
@@ -36,5 +42,6 @@ export function toStoredEventDto(event: EventEntity): StoredEventDto {
     payload: event.payload,
     cursor: event.position,
     createdAt: event.createdAt.toISOString(),
+    traceparent: event.traceparent ?? undefined,
   };
 }

@@ -12,10 +12,13 @@ import { claimDeliveries, type ClaimedDelivery } from './delivery-states/claimed
 import { handBack } from './delivery-states/handed-back';
 import { msUntilNextDue } from './delivery-states/next-due';
 import { readRateLimit } from './delivery-states/subscription-rate-limit';
-import { DeliveryTelemetry } from './delivery-telemetry';
+import { DeliveryTelemetry, type AttemptOutcome } from './delivery-telemetry';
 import { InFlightLimiter, type SlotOwner } from './in-flight-limiter';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';
 import { WebhookSender, type Destination } from './webhook-sender';
+import type { HeraldSpan } from '../../tracing/herald-span';
+import { HeraldTracing } from '../../tracing/herald-tracing';
+import type { TraceContext } from '../../tracing/trace-context';
 
 /**
  * Slots' worth of claimed deliveries a drain keeps ready behind its busy slots. A claim is a round
@@ -95,6 +98,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     @Inject(SubscriptionRateLimiter) private readonly rateLimiter: SubscriptionRateLimiter,
     @Inject(HeraldMetrics) private readonly metrics: HeraldMetrics,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(HeraldTracing) private readonly tracing: HeraldTracing,
   ) {
     this.limiter = new InFlightLimiter({
       perSubscription: options.maxInFlightPerSubscription,
@@ -393,9 +397,19 @@ export class WebhookDispatcher implements OnModuleDestroy {
     release: () => void,
   ): Promise<void> {
     const wasContended = this.limiter.full || this.limiter.tenantFull(delivery.tenant_id);
+    const span = this.startAttemptSpan(delivery);
     let result: AttemptResult;
     try {
-      result = await this.sender.send(delivery, destination);
+      // The attempt span's own context when an SDK records it, else the stored one as it is.
+      result = await this.sender.send(
+        delivery,
+        destination,
+        this.tracing.contextOf(span) ?? storedTraceContext(delivery),
+      );
+    } catch (error) {
+      span.fail(error);
+      span.end();
+      throw error;
     } finally {
       // The slot is the HTTP call's: recording happens beside the next calls.
       release();
@@ -408,7 +422,13 @@ export class WebhookDispatcher implements OnModuleDestroy {
       // Drains that could not claim while the slots were taken may now.
       if (wasContended) for (const other of this.drains.values()) other.wake.notify();
     }
-    const outcome = await this.recorder.record(delivery, result);
+    const outcome = await this.recorder.record(delivery, result).catch((error: unknown) => {
+      span.fail(error);
+      span.end();
+      throw error;
+    });
+    if (span.recording) endAttemptSpan(span, result, outcome);
+    span.end();
     this.telemetry.attemptFinished({
       deliveryId: delivery.id,
       subscriptionId: delivery.subscription_id,
@@ -422,6 +442,52 @@ export class WebhookDispatcher implements OnModuleDestroy {
       durationMs: result.durationMs,
     });
   }
+
+  /**
+   * The `herald deliver` span of one attempt: a child of the publish span whose context the event
+   * stored, however long after the publish (docs/embedding.md says why), or a new trace's root.
+   */
+  private startAttemptSpan(delivery: ClaimedDelivery): HeraldSpan {
+    const span = this.tracing.start('herald deliver', 'client', 'root', delivery);
+    if (span.recording) {
+      span.set({
+        'messaging.system': 'herald',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'deliver',
+        'messaging.destination.name': delivery.topic,
+        'messaging.message.id': delivery.event_id,
+        'herald.tenant.id': delivery.tenant_id,
+        'herald.subscription.id': delivery.subscription_id,
+        'herald.delivery.id': delivery.id,
+        'herald.delivery.attempt': delivery.attempts,
+        'http.request.method': 'POST',
+      });
+    }
+    return span;
+  }
+}
+
+/** The status code and outcome of an attempt on its span; error status unless it succeeded. */
+function endAttemptSpan(span: HeraldSpan, result: AttemptResult, outcome: AttemptOutcome): void {
+  span.set({
+    'http.response.status_code': result.statusCode,
+    'herald.delivery.outcome': outcome,
+    'herald.delivery.duration_ms': result.durationMs,
+  });
+  if (outcome === 'succeeded') return;
+  const reason =
+    result.statusCode !== undefined
+      ? `HTTP ${result.statusCode}`
+      : (result.error ?? (result.interrupted ? 'interrupted by shutdown' : outcome));
+  span.fail(reason, result.statusCode !== undefined ? String(result.statusCode) : outcome);
+}
+
+/** The trace context the event stored, sent as it is when no SDK records an attempt span. */
+function storedTraceContext(delivery: ClaimedDelivery): TraceContext | undefined {
+  if (delivery.traceparent === null) return undefined;
+  return delivery.tracestate === null
+    ? { traceparent: delivery.traceparent }
+    : { traceparent: delivery.traceparent, tracestate: delivery.tracestate };
 }
 
 /** The subscription's place in the slot count; its tenant once a claim has told it. */

@@ -12,6 +12,7 @@ import { SecretBox, SigningSecretError } from '../secrets/secret-box';
 import type { AttemptResult } from './attempt-result';
 import type { ClaimedDelivery } from './delivery-states/claimed';
 import { signWebhook } from './webhook-signer';
+import type { TraceContext } from '../../tracing/trace-context';
 
 const SNIPPET_BYTES = 4096;
 
@@ -65,8 +66,15 @@ export class WebhookSender {
     return { url, secrets: this.secrets(delivery) };
   }
 
-  /** Sends one attempt of `delivery`; never throws: a failure is in the result. */
-  async send(delivery: ClaimedDelivery, { url, secrets }: Destination): Promise<AttemptResult> {
+  /**
+   * Sends one attempt of `delivery`, with `trace` as its `traceparent` and `tracestate` headers
+   * when given; never throws: a failure is in the result.
+   */
+  async send(
+    delivery: ClaimedDelivery,
+    { url, secrets }: Destination,
+    trace?: TraceContext,
+  ): Promise<AttemptResult> {
     const startedAt = this.options.clock.now();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
@@ -80,7 +88,8 @@ export class WebhookSender {
     // The subscription's own headers first: the API refuses every name Herald sets, and should one
     // be stored by hand, Herald's still wins. The signature does not cover them.
     const headers = {
-      ...delivery.headers,
+      ...withoutTraceHeaders(delivery.headers),
+      ...trace,
       'content-type': 'application/json',
       'user-agent': 'Herald-Webhooks/1',
       // Which registration this is, for a receiver behind one URL; not signed, as the custom
@@ -182,6 +191,23 @@ export class WebhookSender {
       `Subscription ${subscriptionId}: ${error.message}; its deliveries fail and retry on schedule`,
     );
   }
+}
+
+/** `traceparent` and `tracestate` in any case: the trace context is Herald's to send. */
+const TRACE_HEADER = /^trace(parent|state)$/i;
+
+/**
+ * The subscription's headers without a trace context of its own (the API refuses one; a row
+ * written by hand may hold one, in any case): a receiver gets Herald's, or none.
+ */
+function withoutTraceHeaders(headers: Record<string, string>): Record<string, string> {
+  for (const name in headers) {
+    if (TRACE_HEADER.test(name))
+      return Object.fromEntries(
+        Object.entries(headers).filter(([other]) => !TRACE_HEADER.test(other)),
+      );
+  }
+  return headers;
 }
 
 /** The request body, built from the stored JSON text, so `data` is byte for byte what was published. */

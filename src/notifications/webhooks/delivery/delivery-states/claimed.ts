@@ -25,6 +25,9 @@ export interface ClaimedDelivery {
   previous_secret_expires_at: Date | null;
   /** The subscription's deliveries a second, or null for no limit. */
   rate_limit: number | null;
+  /** The W3C trace context the event was published in, if it was traced. */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 // One statement claims a batch: due rows of one subscription that no one holds, locked with SKIP
@@ -76,7 +79,7 @@ const CLAIM: PreparedStatement = {
     RETURNING d.id, d.subscription_id, d.tenant_id, d.attempts, d.retries, d.event_id
   )
   SELECT c.id, c.subscription_id, c.attempts, c.retries, c.event_id, e.topic,
-         e.payload::text AS payload, e.created_at, c.tenant_id,
+         e.payload::text AS payload, e.created_at, e.traceparent, e.tracestate, c.tenant_id,
          s.uid AS subscription_uid, s.url, s.headers, s.secret, s.previous_secret,
          s.previous_secret_expires_at, s.rate_limit
   FROM claimed c

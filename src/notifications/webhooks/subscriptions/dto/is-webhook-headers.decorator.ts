@@ -21,6 +21,9 @@ const RESERVED_NAMES = new Set([
   'trailer',
   'upgrade',
   'expect',
+  // The trace context of the event (W3C Trace Context), sent by Herald when the event has one.
+  'traceparent',
+  'tracestate',
 ]);
 /** Every `webhook-*` header is Standard Webhooks' (id, timestamp, signature), `herald-*` Herald's. */
 const RESERVED_PREFIXES = ['webhook-', 'herald-'];
@@ -53,7 +56,7 @@ export function webhookHeadersProblem(value: unknown): string | undefined {
       return `headers: ${shown} is not a header name (an HTTP token: letters, digits and !#$%&'*+-.^_\`|~)`;
     }
     if (isReservedHeader(name)) {
-      return `headers: ${shown} is set by Herald and may not be given (nor content-type, content-length, host, user-agent, connection headers, webhook-* or herald-*)`;
+      return `headers: ${shown} is set by Herald and may not be given (nor content-type, content-length, host, user-agent, connection headers, traceparent, tracestate, webhook-* or herald-*)`;
     }
     if (seen.has(name.toLowerCase())) {
       return `headers: ${shown} is given twice (header names are case-insensitive)`;
