@@ -106,7 +106,7 @@ describe('revoking an API key', () => {
     const terminated = await pgQuery(
       db.url,
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-       WHERE application_name = 'herald-key-listener' AND datname = current_database()`,
+       WHERE application_name = 'herald-control-listener' AND datname = current_database()`,
     );
     expect(terminated).toHaveLength(2);
     await pgQuery(db.url, 'UPDATE herald.api_keys SET revoked_at = now() WHERE id = $1', [

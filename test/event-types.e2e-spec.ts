@@ -445,6 +445,27 @@ describe('event types', () => {
         201,
       );
     });
+
+    it('read what changed while their control connection was down once it reconnects', async () => {
+      const terminated = await pgQuery(
+        db.url,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'herald-control-listener' AND datname = current_database()`,
+      );
+      // One per instance: API keys and event types share it.
+      expect(terminated).toHaveLength(2);
+      // Written without a NOTIFY, and the periodic reload is 10 minutes away.
+      await pgQuery(db.url, `INSERT INTO herald.event_types (name) VALUES ('stock.counted')`);
+
+      try {
+        await expectEventually(
+          async () => expect(await listedNames(second, tenant.auth)).toEqual(['stock.counted']),
+          { timeoutMs: 5000 },
+        );
+      } finally {
+        await pgQuery(db.url, `DELETE FROM herald.event_types WHERE name = 'stock.counted'`);
+      }
+    });
   });
 });
 

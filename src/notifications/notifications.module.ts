@@ -11,6 +11,7 @@ import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nest
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DELIVERY_QUEUE, HTTP_MOUNTED, RESOLVED_OPTIONS } from './notifications.constants';
 import { apiResponseHeaders } from './http/api-response-headers';
+import { ControlListener } from './common/postgres/control-listener';
 import { DroppedConnectionListener } from './common/postgres/dropped-connection-listener';
 import { answerBodyParserErrors } from './http/answer-body-parser-errors';
 import { NOTIFICATIONS_ENTITIES } from './database/notifications.entities';
@@ -84,6 +85,7 @@ import { SubscriptionsService } from './webhooks/subscriptions/subscriptions.ser
       useFactory: (options: NotificationsModuleOptions) => resolveNotificationsOptions(options),
     },
     DroppedConnectionListener,
+    ControlListener,
     NotificationPublisher,
     EventTypeCatalog,
     EventTypesService,

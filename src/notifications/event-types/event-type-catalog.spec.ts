@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { ControlListener } from '../common/postgres/control-listener';
 import { NotificationsError, NotificationsErrorCode } from '../notifications.errors';
 import { resolveNotificationsOptions } from '../notifications.options';
 import { EventTypeCatalog } from './event-type-catalog';
@@ -14,9 +15,11 @@ const TYPES: EventTypeSource[] = [
 
 /** A catalog of `TYPES`, not connected to any database (it reads nothing until bootstrap). */
 function catalogOf(strictEventTypes: boolean, eventTypes = TYPES): EventTypeCatalog {
+  const dataSource = new DataSource({ type: 'postgres' });
   return new EventTypeCatalog(
-    new DataSource({ type: 'postgres' }),
+    dataSource,
     resolveNotificationsOptions({ eventTypes, strictEventTypes }),
+    new ControlListener(dataSource),
   );
 }
 

@@ -8,7 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ValidateFunction } from 'ajv';
 import type { DataSource } from 'typeorm';
-import { ListenLoop } from '../common/postgres/listen-loop';
+import { ControlListener } from '../common/postgres/control-listener';
 import { TopicFilter } from '../common/topics/topic-filter';
 import { HERALD } from '../database/herald-names';
 import { EVENT_TYPES_CHANNEL, RESOLVED_OPTIONS } from '../notifications.constants';
@@ -57,7 +57,8 @@ export class EventTypeCatalog implements OnApplicationBootstrap, OnApplicationSh
   private readonly code: readonly CatalogEntry[];
   private entries = new Map<string, CatalogEntry>();
   private sorted: readonly EventTypeView[] = [];
-  private readonly loop: ListenLoop;
+  /** Set at shutdown: notifications that arrive later read nothing. */
+  private stopped = false;
   private timer?: NodeJS.Timeout;
   private reloading?: Promise<void>;
   private reloadAgain = false;
@@ -65,16 +66,18 @@ export class EventTypeCatalog implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    @Inject(ControlListener) control: ControlListener,
   ) {
     this.code = options.eventTypes.map((view) => ({
       view,
       validate: view.schema ? this.compile(view.schema) : null,
     }));
     this.install([]);
-    this.loop = new ListenLoop(dataSource, 'herald-event-types', EVENT_TYPES_CHANNEL, this.logger, {
+    control.subscribe(EVENT_TYPES_CHANNEL, {
       notification: () => this.reloadInBackground(),
-      // Changes made while disconnected were not heard.
-      connected: () => this.reload(),
+      // Changes made while disconnected were not heard. A failed read waits for the periodic one
+      // rather than make the shared connection start again.
+      connected: () => this.reload().catch((error: unknown) => this.warnUnread(error)),
     });
   }
 
@@ -83,19 +86,14 @@ export class EventTypeCatalog implements OnApplicationBootstrap, OnApplicationSh
    * host that has not run Herald's migrations yet) it says so and tries again at each interval.
    */
   async onApplicationBootstrap(): Promise<void> {
-    try {
-      await this.reload();
-    } catch (error) {
-      this.logger.warn(`Could not read the event types declared at run time: ${String(error)}`);
-    }
-    this.loop.start();
+    await this.reload().catch((error: unknown) => this.warnUnread(error));
     this.timer = setInterval(() => this.reloadInBackground(), this.options.eventTypeReloadInterval);
     this.timer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.loop.stop();
     await this.reloading?.catch(() => undefined);
   }
 
@@ -163,9 +161,12 @@ export class EventTypeCatalog implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private reloadInBackground(): void {
-    this.reload().catch((error: unknown) =>
-      this.logger.warn(`Could not read the event types declared at run time: ${String(error)}`),
-    );
+    if (this.stopped) return;
+    this.reload().catch((error: unknown) => this.warnUnread(error));
+  }
+
+  private warnUnread(error: unknown): void {
+    this.logger.warn(`Could not read the event types declared at run time: ${String(error)}`);
   }
 
   private async reloadWhileAsked(): Promise<void> {
