@@ -17,8 +17,6 @@ import { generateTypes } from './utils/generate-types';
 import { validateOpenApi } from './utils/validate-openapi';
 import { useTestApp } from './utils/use-test-app';
 
-// class-validator-jsonschema keys classes by name, process-wide, and specs share a process: a
-// name of its own keeps another spec's OrderCreated out of this schema.
 class WebhookOrderLine {
   @IsString()
   sku!: string;

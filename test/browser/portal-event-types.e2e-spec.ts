@@ -10,8 +10,6 @@ import { PortalPage } from './portal-page';
 
 jest.setTimeout(60_000);
 
-// class-validator-jsonschema keys classes by name, process-wide, and specs share a process: a
-// name of its own keeps another spec's OrderCreated out of this schema.
 @EventType('order.created', { description: 'An order was placed' })
 class PortalOrderCreated extends EventPayload {
   @IsString()
