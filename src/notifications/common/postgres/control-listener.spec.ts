@@ -1,53 +1,51 @@
-import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ControlListener } from './control-listener';
 
 /** The `connected` handler the listener gives its loop, run as a new connection would. */
-function connectAll(listener: ControlListener): Promise<() => void> {
-  return (listener as unknown as { connectAll(client: Client): Promise<() => void> }).connectAll(
-    {} as Client,
-  );
+function connectAll(listener: ControlListener): Promise<void> {
+  return (listener as unknown as { connectAll(): Promise<void> }).connectAll();
 }
 
 describe('ControlListener', () => {
   const listener = () => new ControlListener(new DataSource({ type: 'postgres' }));
+  const ignore = () => {};
 
-  it('runs every subscriber on connection, and their clean-ups together', async () => {
+  it('has every subscriber catch up on each connection', async () => {
     const control = listener();
-    const cleaned: string[] = [];
+    const caughtUp: string[] = [];
     control.subscribe('a', {
-      notification: () => {},
-      connected: () => Promise.resolve(() => void cleaned.push('a')),
+      notification: ignore,
+      connected: () => Promise.resolve(caughtUp.push('a')),
     });
     control.subscribe('b', {
-      notification: () => {},
-      connected: () => Promise.resolve(() => void cleaned.push('b')),
+      notification: ignore,
+      connected: () => Promise.resolve(caughtUp.push('b')),
     });
 
-    (await connectAll(control))();
+    await connectAll(control);
 
-    expect(cleaned).toEqual(['a', 'b']);
+    expect(caughtUp).toEqual(['a', 'b']);
   });
 
-  it('cleans up the others and throws when one subscriber fails, so the connection starts again', async () => {
+  it('lets the others catch up, then throws, when one subscriber fails, so the connection starts again', async () => {
     const control = listener();
-    const cleaned: string[] = [];
+    const caughtUp: string[] = [];
     control.subscribe('a', {
-      notification: () => {},
-      connected: () => Promise.resolve(() => void cleaned.push('a')),
+      notification: ignore,
+      connected: () => Promise.reject(new Error('catch-up failed')),
     });
     control.subscribe('b', {
-      notification: () => {},
-      connected: () => Promise.reject(new Error('catch-up failed')),
+      notification: ignore,
+      connected: () => Promise.resolve(caughtUp.push('b')),
     });
 
     await expect(connectAll(control)).rejects.toThrow('catch-up failed');
-    expect(cleaned).toEqual(['a']);
+    expect(caughtUp).toEqual(['b']);
   });
 
   it('refuses a second subscriber to one channel', () => {
     const control = listener();
-    const handlers = { notification: () => {}, connected: () => Promise.resolve() };
+    const handlers = { notification: ignore, connected: () => Promise.resolve() };
     control.subscribe('a', handlers);
 
     expect(() => control.subscribe('a', handlers)).toThrow('a has a subscriber already');

@@ -6,7 +6,18 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ListenLoop, type ListenHandlers } from './listen-loop';
+import { ListenLoop } from './listen-loop';
+
+/**
+ * What a control channel's subscriber does. (No `pg` type here: this file's declarations reach
+ * the package's public types, and hosts need not have `@types/pg`.)
+ */
+export interface ControlHandlers {
+  /** One NOTIFY on the channel. */
+  notification(payload: string | undefined): void;
+  /** Runs on every (re)connection, once LISTEN is in place: catch up on what was missed. */
+  connected(): Promise<unknown>;
+}
 
 /**
  * One LISTEN connection per process (`herald-control-listener`) for Herald's quiet control
@@ -18,13 +29,13 @@ import { ListenLoop, type ListenHandlers } from './listen-loop';
 @Injectable()
 export class ControlListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('HeraldControlListener');
-  private readonly subscribers = new Map<string, ListenHandlers>();
+  private readonly subscribers = new Map<string, ControlHandlers>();
   private loop?: ListenLoop;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Listens on `channel` once the application has started; call it before (in a constructor). */
-  subscribe(channel: string, handlers: ListenHandlers): void {
+  subscribe(channel: string, handlers: ControlHandlers): void {
     if (this.loop) throw new Error(`${channel} was subscribed to after listening started`);
     if (this.subscribers.has(channel)) throw new Error(`${channel} has a subscriber already`);
     this.subscribers.set(channel, handlers);
@@ -39,9 +50,8 @@ export class ControlListener implements OnApplicationBootstrap, OnApplicationShu
       [...this.subscribers.keys()],
       this.logger,
       {
-        notification: (payload, channel) =>
-          this.subscribers.get(channel)?.notification(payload, channel),
-        connected: (client) => this.connectAll(client),
+        notification: (payload, channel) => this.subscribers.get(channel)?.notification(payload),
+        connected: () => this.connectAll(),
       },
     );
     this.loop.start();
@@ -51,22 +61,12 @@ export class ControlListener implements OnApplicationBootstrap, OnApplicationShu
     await this.loop?.stop();
   }
 
-  /** Every subscriber's `connected`; their clean-ups run together, even when one of them threw. */
-  private async connectAll(
-    client: Parameters<ListenHandlers['connected']>[0],
-  ): Promise<() => void> {
+  /** Every subscriber's `connected`; the first failure makes the connection start again. */
+  private async connectAll(): Promise<void> {
     const settled = await Promise.allSettled(
-      [...this.subscribers.values()].map((handlers) => handlers.connected(client)),
+      [...this.subscribers.values()].map((handlers) => handlers.connected()),
     );
-    const cleanUps = settled.flatMap((result) =>
-      result.status === 'fulfilled' && result.value ? [result.value] : [],
-    );
-    const cleanUp = () => cleanUps.forEach((run) => run());
     const failed = settled.find((result) => result.status === 'rejected');
-    if (failed) {
-      cleanUp();
-      throw failed.reason;
-    }
-    return cleanUp;
+    if (failed) throw failed.reason;
   }
 }
