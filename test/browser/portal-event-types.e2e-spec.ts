@@ -1,12 +1,11 @@
 import { IsInt, IsString, Min } from 'class-validator';
-import type { Browser, BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { EventPayload, EventType } from '../../src/notifications';
 import { createTenant } from '../utils/create-tenant';
 import { expectEventually } from '../utils/expect-eventually';
 import { useTestApp } from '../utils/use-test-app';
-import { launchChromium, saveScreenshot } from './launch-chromium';
-import { PortalPage } from './portal-page';
+import { saveScreenshot } from './launch-chromium';
+import { type PortalPage, usePortalBrowser } from './portal-page';
 
 jest.setTimeout(60_000);
 
@@ -37,31 +36,11 @@ describe('the event-type catalog in the portal, in Chromium', () => {
     notifications: { eventTypes: [PortalOrderCreated, INVOICE_PAID, ORDER_LEGACY] },
   });
   const admin = () => ({ Authorization: `Bearer ${herald.adminToken}` });
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let opened: PortalPage | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    const problems = opened?.problems ?? [];
-    await context?.close();
-    context = undefined;
-    opened = undefined;
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = usePortalBrowser(() => herald.baseUrl);
 
   async function signedIn(): Promise<PortalPage> {
     const tenant = await createTenant(herald);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    opened = new PortalPage(await context.newPage(), herald.baseUrl);
+    const opened = await browser.open();
     await opened.signIn(tenant.apiKey);
     return opened;
   }

@@ -1,4 +1,48 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './launch-chromium';
+
+/** How long one browser step may wait for the page: deliveries are re-read every 2 s. */
+export const STEP_TIMEOUT_MS = 15_000;
+
+/**
+ * Chromium for one describe block: `open()` gives a fresh browser profile (nothing in session
+ * storage) and its page; after each test the profile is closed and the test fails if its page
+ * reported a problem (a script error, a refused CSP).
+ */
+export function usePortalBrowser(baseUrl: () => string): {
+  open(viewport?: { width: number; height: number }): Promise<PortalPage>;
+} {
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  /** The page of the running test, checked for script and CSP errors after it. */
+  let opened: PortalPage | undefined;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    const problems = opened?.problems ?? [];
+    await context?.close();
+    context = undefined;
+    opened = undefined;
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  return {
+    async open(viewport = { width: 1280, height: 900 }) {
+      if (!browser) throw new Error('Chromium is not running');
+      context = await browser.newContext({ viewport });
+      context.setDefaultTimeout(STEP_TIMEOUT_MS);
+      opened = new PortalPage(await context.newPage(), baseUrl());
+      return opened;
+    },
+  };
+}
 
 /** The portal as a user sees it: found by labels, roles and visible text, as a person would. */
 export class PortalPage {

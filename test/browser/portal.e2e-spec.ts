@@ -1,4 +1,3 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { createSubscription } from '../utils/create-subscription';
 import { createTenant } from '../utils/create-tenant';
@@ -9,21 +8,15 @@ import { startTestApp, type TestApp } from '../utils/test-app';
 import { TestClock } from '../utils/test-clock';
 import { useTestApp } from '../utils/use-test-app';
 import { useReceivers } from '../utils/use-receivers';
-import { launchChromium, saveScreenshot } from './launch-chromium';
-import { PortalPage } from './portal-page';
-
-/** How long one browser step may wait for the page: deliveries are re-read every 2 s. */
-const STEP_TIMEOUT_MS = 15_000;
+import { saveScreenshot } from './launch-chromium';
+import { type PortalPage, usePortalBrowser } from './portal-page';
 
 jest.setTimeout(90_000);
 
 describe('consumer portal, in Chromium', () => {
   let db: TestDatabase;
   let herald: TestApp;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  /** The page of the running test, checked for script and CSP errors after it. */
-  let opened: PortalPage | undefined;
+  const browser = usePortalBrowser(() => herald.baseUrl);
   const startReceiver = useReceivers();
 
   beforeAll(async () => {
@@ -38,30 +31,16 @@ describe('consumer portal, in Chromium', () => {
         HERALD_DELIVERY_TIMEOUT: '2s',
       },
     });
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    const problems = opened?.problems ?? [];
-    await context?.close();
-    context = undefined;
-    opened = undefined;
-    expect(problems).toEqual([]);
   });
 
   afterAll(async () => {
-    await browser?.close();
     await herald?.close();
     await db?.drop();
   });
 
   /** A fresh browser profile (nothing in session storage) and its page. */
-  async function openPortal(viewport = { width: 1280, height: 900 }): Promise<PortalPage> {
-    context = await browser.newContext({ viewport });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page: Page = await context.newPage();
-    opened = new PortalPage(page, herald.baseUrl);
-    return opened;
+  function openPortal(viewport?: { width: number; height: number }): Promise<PortalPage> {
+    return browser.open(viewport);
   }
 
   it('serves its files with a strict content security policy, and nothing else', async () => {
@@ -302,25 +281,7 @@ describe('consumer portal, in Chromium', () => {
 describe('portal links, in Chromium', () => {
   const clock = new TestClock();
   const { herald } = useTestApp({ notifications: { clock } });
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let opened: PortalPage | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    const problems = opened?.problems ?? [];
-    await context?.close();
-    context = undefined;
-    opened = undefined;
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = usePortalBrowser(() => herald.baseUrl);
 
   /** A tenant with one subscription, and a portal link for it made through the admin API. */
   async function linkFor(body: { ttl?: number; readOnly?: boolean }) {
@@ -339,9 +300,7 @@ describe('portal links, in Chromium', () => {
   }
 
   async function openLink(link: string): Promise<PortalPage> {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    opened = new PortalPage(await context.newPage(), herald.baseUrl);
+    const opened = await browser.open();
     await opened.page.goto(link);
     return opened;
   }
