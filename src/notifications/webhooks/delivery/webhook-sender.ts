@@ -12,6 +12,7 @@ import { SecretBox, SigningSecretError } from '../secrets/secret-box';
 import type { AttemptResult } from './attempt-result';
 import type { ClaimedDelivery } from './delivery-states/claimed';
 import { signWebhook } from './webhook-signer';
+import { withoutReservedHeaders } from '../headers/reserved-headers';
 import type { TraceContext } from '../../tracing/trace-context';
 
 const SNIPPET_BYTES = 4096;
@@ -85,10 +86,10 @@ export class WebhookSender {
       return { startedAt, error: secrets.message, durationMs: elapsed() };
     }
     const body = webhookBody(delivery);
-    // The subscription's own headers first: the API refuses every name Herald sets, and should one
-    // be stored by hand, Herald's still wins. The signature does not cover them.
+    // The subscription's own headers first, without any name Herald sets (the API refuses them;
+    // one stored by hand is dropped). The signature does not cover them.
     const headers = {
-      ...withoutTraceHeaders(delivery.headers),
+      ...withoutReservedHeaders(delivery.headers),
       ...trace,
       'content-type': 'application/json',
       'user-agent': 'Herald-Webhooks/1',
@@ -191,23 +192,6 @@ export class WebhookSender {
       `Subscription ${subscriptionId}: ${error.message}; its deliveries fail and retry on schedule`,
     );
   }
-}
-
-/** `traceparent` and `tracestate` in any case: the trace context is Herald's to send. */
-const TRACE_HEADER = /^trace(parent|state)$/i;
-
-/**
- * The subscription's headers without a trace context of its own (the API refuses one; a row
- * written by hand may hold one, in any case): a receiver gets Herald's, or none.
- */
-function withoutTraceHeaders(headers: Record<string, string>): Record<string, string> {
-  for (const name in headers) {
-    if (TRACE_HEADER.test(name))
-      return Object.fromEntries(
-        Object.entries(headers).filter(([other]) => !TRACE_HEADER.test(other)),
-      );
-  }
-  return headers;
 }
 
 /** The request body, built from the stored JSON text, so `data` is byte for byte what was published. */

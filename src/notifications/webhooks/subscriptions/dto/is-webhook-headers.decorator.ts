@@ -1,43 +1,15 @@
 import { registerDecorator, type ValidationArguments } from 'class-validator';
+import { isReservedHeader } from '../../headers/reserved-headers';
 
 /** At most this many custom headers per subscription. */
 export const MAX_WEBHOOK_HEADERS = 20;
 /** At most this many bytes of custom headers per subscription, names and values (UTF-8) together. */
 export const MAX_WEBHOOK_HEADERS_BYTES = 4096;
 
-/**
- * Headers Herald sets on every webhook, or that belong to the connection (undici refuses them, so
- * every attempt would fail): a subscription may not give them.
- */
-const RESERVED_NAMES = new Set([
-  'content-type',
-  'content-length',
-  'host',
-  'user-agent',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'expect',
-  // The trace context of the event (W3C Trace Context), sent by Herald when the event has one.
-  'traceparent',
-  'tracestate',
-]);
-/** Every `webhook-*` header is Standard Webhooks' (id, timestamp, signature), `herald-*` Herald's. */
-const RESERVED_PREFIXES = ['webhook-', 'herald-'];
-
 /** An HTTP token (RFC 9110 §5.6.2), the grammar of a header name. */
 const TOKEN_REGEX = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Visible ASCII, spaces and tabs: what every HTTP client sends unchanged in a header value. */
 const VALUE_REGEX = /^[\t\x20-\x7e]*$/;
-
-/** Whether Herald sets `name` itself (compared case-insensitively). */
-export function isReservedHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return RESERVED_NAMES.has(lower) || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix));
-}
 
 /** What is wrong with `value` as a subscription's headers, naming the header at fault; or nothing. */
 export function webhookHeadersProblem(value: unknown): string | undefined {
