@@ -136,11 +136,11 @@ export class EventTypeCatalog implements OnApplicationBootstrap, OnApplicationSh
    */
   checkPatterns(patterns: readonly string[]): void {
     if (!this.options.strictEventTypes) return;
-    const unmatched = patterns.find(
-      (pattern) =>
-        !pattern.startsWith(OPERATIONAL_PREFIX) &&
-        !this.sorted.some((type) => new TopicFilter([pattern]).matches(type.name)),
-    );
+    const unmatched = patterns.find((pattern) => {
+      if (pattern.startsWith(OPERATIONAL_PREFIX)) return false;
+      const filter = new TopicFilter([pattern]);
+      return !this.sorted.some((type) => filter.matches(type.name));
+    });
     if (unmatched !== undefined) {
       throw new NotificationsError(
         NotificationsErrorCode.UnknownEventType,
