@@ -772,7 +772,9 @@ describe('JSON input: a 2xx gives back what was sent, a 4xx names what is wrong'
             expect(response.status).toBe(400);
             if (verdict === 'not-in-log') expect(response.body.code).toBe('invalid_cursor');
           }
-          await expectRefused(response, param, before);
+          // An unknown tenant is named by its id ("Tenant … not found"), anything else by the
+          // parameter.
+          await expectRefused(response, verdict === 'not-found' ? String(decoded) : param, before);
         }),
         { numRuns: RUNS * 2 },
       );
